@@ -1,0 +1,194 @@
+# ui <-> broker. The ui handles argv and the terminal; the broker owns the
+# wallet. Amounts are integers in satoshi (1 NMC = 100,000,000 sat).
+@0xcb9d1973cbb925be;
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("redoubt::ipc::schema");
+using Common = import "common.capnp";
+using Signer = import "signer.capnp";
+
+struct ProcessInfo {
+  role @0 :Text;                # broker | keyd | netd | ui
+  pid @1 :Int32;
+  answered @2 :Bool;            # it answered hello in this run
+  restarts @3 :UInt32;
+  info @4 :Common.ChildInfo;
+}
+
+struct TreeInfo {
+  version @0 :Text;
+  network @1 :Common.NetworkId;
+  datadir @2 :Text;
+  processes @3 :List(ProcessInfo);
+  walletState @4 :Text;         # "no wallet" | "locked" | "unlocked"
+  proxy @5 :Text;               # effective proxy and where it came from
+  server @6 :Text;
+  syncHeight @7 :UInt32;
+  serverHeight @8 :UInt32;
+}
+
+# The command line as the user typed it, handed to the ui over IPC so it never
+# sits in the ui's argv or environment.
+struct Invocation {
+  args @0 :List(Text);          # the command and its arguments (global options removed)
+  json @1 :Bool;
+  network @2 :Common.NetworkId;
+  datadir @3 :Text;
+  interactive @4 :Bool;         # stdin and stdout are terminals
+}
+
+struct Balance {
+  confirmed @0 :Int64;
+  unconfirmed @1 :Int64;
+  frozen @2 :Int64;
+  lockedInNames @3 :Int64;
+}
+
+struct AddressInfo {
+  address @0 :Text;
+  change @1 :Bool;
+  index @2 :UInt32;
+  used @3 :Bool;
+  balance @4 :Int64;
+  frozen @5 :Bool;
+  label @6 :Text;
+}
+
+struct HistoryItem {
+  txid @0 :Text;
+  height @1 :Int32;             # 0 = unconfirmed
+  timestamp @2 :Int64;
+  delta @3 :Int64;              # effect on our balance
+  fee @4 :Int64;
+  balance @5 :Int64;            # running balance after this item
+  verified @6 :Bool;            # merkle proof checked against our headers
+  label @7 :Text;
+}
+
+struct Coin {
+  txid @0 :Text;
+  vout @1 :UInt32;
+  address @2 :Text;
+  value @3 :Int64;
+  height @4 :Int32;
+  frozen @5 :Bool;
+  name @6 :Data;                # non-empty for a name output
+}
+
+struct PayTo {
+  destination @0 :Text;
+  amount @1 :Int64;             # -1 = everything ("!")
+}
+
+struct SendOptions {
+  feeRate @0 :Int64;            # sat per kvB; 0 = from the server's estimate
+  fromCoins @1 :List(Text);     # "txid:vout"
+  fromAddresses @2 :List(Text);
+  rbf @3 :Bool = true;
+  unsigned @4 :Bool;            # return the unsigned transaction only
+  broadcast @5 :Bool = true;
+  streamId @6 :Text;
+  password @7 :Data;            # in transit to keyd only; never stored
+}
+
+struct SendResult {
+  txid @0 :Text;
+  raw @1 :Data;
+  summary @2 :Signer.SignSummary;
+  broadcast @3 :Bool;
+}
+
+struct NameInfo {
+  name @0 :Data;
+  value @1 :Data;
+  txid @2 :Text;
+  vout @3 :UInt32;
+  address @4 :Text;
+  height @5 :Int32;
+  expiresIn @6 :Int32;
+  expired @7 :Bool;
+  isMine @8 :Bool;
+  verified @9 :Bool;
+  pending @10 :Text;            # e.g. "firstupdate queued at height N"
+}
+
+struct NameOptions {
+  destination @0 :Text;
+  allowExisting @1 :Bool;
+  pseudonymousIdentifier @2 :Text;
+  feeRate @3 :Int64;
+  password @4 :Data;
+}
+
+struct AddressGroup {
+  addresses @0 :List(AddressInfo);
+  names @1 :List(Data);
+  balance @2 :Int64;
+}
+
+struct SyncProgress {
+  height @0 :UInt32;
+  target @1 :UInt32;
+  addressesPending @2 :UInt32;
+}
+
+struct ConfigEntry {
+  key @0 :Text;
+  value @1 :Text;
+  source @2 :Text;
+}
+
+interface WalletEvents {
+  syncProgress @0 (progress :SyncProgress) -> ();
+  newTransaction @1 (item :HistoryItem) -> ();
+  balanceChanged @2 (balance :Balance) -> ();
+  notice @3 (message :Text) -> ();       # e.g. "keyd restarted: wallet locked"
+}
+
+interface Wallet {
+  invocation @0 () -> (invocation :Invocation);
+  getInfo @1 () -> (info :TreeInfo);
+  subscribe @2 (events :WalletEvents) -> ();
+
+  create @3 (password :Data, seedType :Signer.SeedType) -> (phrase :Text);
+  restore @4 (phrase :Text, seedPassphrase :Data, seedType :Signer.SeedType, password :Data) -> ();
+  changePassword @5 (oldPassword :Data, newPassword :Data) -> ();
+  unlock @6 (password :Data, timeoutSeconds :UInt32) -> ();
+  lock @7 () -> ();
+
+  sync @8 () -> (progress :SyncProgress);
+  getBalance @9 () -> (balance :Balance);
+  listAddresses @10 (receiving :Bool, change :Bool, funded :Bool, unused :Bool)
+      -> (addresses :List(AddressInfo));
+  getUnusedAddress @11 () -> (address :Text);
+  history @12 (offset :UInt32, limit :UInt32) -> (items :List(HistoryItem));
+  listUnspent @13 () -> (coins :List(Coin));
+  freeze @14 (target :Text, frozen :Bool) -> ();   # address or "txid:vout"
+
+  payTo @15 (outputs :List(PayTo), options :SendOptions) -> (result :SendResult);
+  bumpFee @16 (txid :Text, feeRate :Int64, password :Data) -> (result :SendResult);
+  signTransaction @17 (unsignedTx :Data, password :Data) -> (result :SendResult);
+  broadcast @18 (rawTx :Data, streamId :Text) -> (txid :Text);
+
+  signMessage @19 (address :Text, message :Data, password :Data) -> (signature :Text);
+  verifyMessage @20 (address :Text, message :Data, signature :Text) -> (valid :Bool);
+
+  nameNew @21 (name :Data, options :NameOptions) -> (result :SendResult);
+  nameFirstUpdate @22 (name :Data, value :Data, options :NameOptions) -> (result :SendResult);
+  nameAutoRegister @23 (name :Data, value :Data, options :NameOptions) -> (result :SendResult);
+  nameUpdate @24 (name :Data, value :Data, hasValue :Bool, options :NameOptions) -> (result :SendResult);
+  nameShow @25 (name :Data, streamId :Text) -> (info :NameInfo);
+  nameList @26 () -> (names :List(NameInfo));
+  listAddressGroupings @27 (identifier :Data, collapse :Bool) -> (groups :List(AddressGroup));
+
+  getConfig @28 (key :Text) -> (entries :List(ConfigEntry));
+  setConfig @29 (key :Text, value :Text) -> ();
+  audit @30 () -> (report :Text, ok :Bool);  # JSON report built by the broker from /proc
+  stop @31 () -> ();
+  # The ui reports its exit code just before it exits.
+  finish @32 (exitCode :Int32) -> ();
+}
+
+# The ui's own bootstrap, so the broker can check it is alive.
+interface Ui {
+  hello @0 () -> (info :Common.ChildInfo);
+}
