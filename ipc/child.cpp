@@ -1,0 +1,38 @@
+#include "ipc/child.h"
+
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+
+namespace redoubt::ipc {
+
+int run_child(std::function<capnp::Capability::Client(kj::AsyncIoContext&)> make_bootstrap,
+              std::function<kj::Promise<void>(ChildContext&)> main_task) {
+  auto io = kj::setupAsyncIo();
+  // A bootstrap holder: the real capability is created by the caller, which
+  // may want the event loop first.
+  capnp::Capability::Client bootstrap = make_bootstrap(io);
+  Peer peer(*io.lowLevelProvider, kChildFd, kj::mv(bootstrap), kFromBrokerLimits,
+            /*is_broker=*/false);
+  ChildContext ctx{io, peer};
+  int code = 0;
+  kj::Promise<void> done = peer.on_disconnect().then(
+      [] {}, [&code](kj::Exception&& e) {
+        // A broken connection from the broker is unexpected; report and exit.
+        fprintf(stderr, "connection to broker broke: %s\n", e.getDescription().cStr());
+        code = 70;
+      });
+  if (main_task) {
+    done = done.exclusiveJoin(main_task(ctx).then(
+        [] {}, [&code](kj::Exception&& e) {
+          fprintf(stderr, "%s\n", e.getDescription().cStr());
+          code = 70;
+        }));
+  }
+  done.wait(io.waitScope);
+  return code;
+}
+
+}  // namespace redoubt::ipc

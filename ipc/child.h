@@ -1,0 +1,27 @@
+// The child side of the process tree: serve one capability to the broker on
+// fd 3 and run until the broker goes away.
+#pragma once
+
+#include <capnp/capability.h>
+#include <kj/async-io.h>
+
+#include <functional>
+
+#include "ipc/peer.h"
+
+namespace redoubt::ipc {
+
+struct ChildContext {
+  kj::AsyncIoContext& io;
+  Peer& peer;  // the connection to the broker (to reach the broker's bootstrap)
+};
+
+// Sets up the event loop, connects fd 3 to the broker, serves the capability
+// that `make_bootstrap` returns, and runs until the broker closes the socket.
+// Returns the process exit code: 0 on broker EOF, 70 when the connection broke
+// (a protocol error). `make_bootstrap` runs after the event loop exists and
+// before any byte is read from the broker.
+int run_child(std::function<capnp::Capability::Client(kj::AsyncIoContext&)> make_bootstrap,
+              std::function<kj::Promise<void>(ChildContext&)> main_task = nullptr);
+
+}  // namespace redoubt::ipc
