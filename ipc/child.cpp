@@ -5,10 +5,12 @@
 
 #include <csignal>
 #include <cstdio>
+#include <exception>
 
 namespace redoubt::ipc {
 
 int run_child(std::function<capnp::Capability::Client(kj::AsyncIoContext&)> make_bootstrap,
+              std::function<void()> lock_down,
               std::function<kj::Promise<void>(ChildContext&)> main_task) {
   auto io = kj::setupAsyncIo();
   // A bootstrap holder: the real capability is created by the caller, which
@@ -16,6 +18,14 @@ int run_child(std::function<capnp::Capability::Client(kj::AsyncIoContext&)> make
   capnp::Capability::Client bootstrap = make_bootstrap(io);
   Peer peer(*io.lowLevelProvider, kChildFd, kj::mv(bootstrap), kFromBrokerLimits,
             /*is_broker=*/false);
+  if (lock_down) {
+    try {
+      lock_down();
+    } catch (const std::exception& e) {
+      fprintf(stderr, "confinement failed: %s\n", e.what());
+      return 71;
+    }
+  }
   ChildContext ctx{io, peer};
   int code = 0;
   kj::Promise<void> done = peer.on_disconnect().then(

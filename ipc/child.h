@@ -19,9 +19,13 @@ struct ChildContext {
 // Sets up the event loop, connects fd 3 to the broker, serves the capability
 // that `make_bootstrap` returns, and runs until the broker closes the socket.
 // Returns the process exit code: 0 on broker EOF, 70 when the connection broke
-// (a protocol error). `make_bootstrap` runs after the event loop exists and
-// before any byte is read from the broker.
+// (a protocol error).
+// Order: event loop, `make_bootstrap`, connection on fd 3, then `lock_down`
+// (the child's self-confinement: everything it needs is open by then), and
+// only after that is any byte read from the broker. If `lock_down` throws,
+// the child exits with 71 before serving anything.
 int run_child(std::function<capnp::Capability::Client(kj::AsyncIoContext&)> make_bootstrap,
+              std::function<void()> lock_down,
               std::function<kj::Promise<void>(ChildContext&)> main_task = nullptr);
 
 }  // namespace redoubt::ipc
