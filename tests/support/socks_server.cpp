@@ -13,7 +13,9 @@ namespace redoubt::testsupport {
 
 SocksServer::SocksServer(Options opts) : opts_(std::move(opts)) {}
 
-SocksServer::~SocksServer() { stop(); }
+SocksServer::~SocksServer() {
+  stop();
+}
 
 void SocksServer::start() {
   listen_ = listen_unix(opts_.socket_path);
@@ -206,8 +208,7 @@ void SocksServer::serve(int fd) {
   }
   relay(fd, upstream.get());
   std::lock_guard lk(mu_);
-  live_fds_.erase(std::remove(live_fds_.begin(), live_fds_.end(), upstream.get()),
-                  live_fds_.end());
+  live_fds_.erase(std::remove(live_fds_.begin(), live_fds_.end(), upstream.get()), live_fds_.end());
 }
 
 void SocksServer::relay(int a, int b) {

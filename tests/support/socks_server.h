@@ -36,10 +36,10 @@ struct SocksRecord {
   std::string username;
   std::string password;
   uint8_t command = 0;
-  uint8_t atyp = 0;   // 0x01 IPv4, 0x03 domain, 0x04 IPv6
-  std::string host;   // the domain, or the textual IP for ATYP 1/4
+  uint8_t atyp = 0;  // 0x01 IPv4, 0x03 domain, 0x04 IPv6
+  std::string host;  // the domain, or the textual IP for ATYP 1/4
   uint16_t port = 0;
-  uint8_t reply = 0xff;  // what the proxy answered (0xff: no reply sent)
+  uint8_t reply = 0xff;    // what the proxy answered (0xff: no reply sent)
   bool violation = false;  // the request carried an IP address (ATYP 1 or 4)
 };
 
@@ -55,8 +55,8 @@ class SocksServer {
  public:
   struct Options {
     std::string socket_path;
-    bool allow_no_auth = true;      // accept METHOD 0x00 when 0x02 is not offered
-    bool allow_ip_atyp = false;     // forward ATYP 1 (127.0.0.1 only) instead of refusing
+    bool allow_no_auth = true;   // accept METHOD 0x00 when 0x02 is not offered
+    bool allow_ip_atyp = false;  // forward ATYP 1 (127.0.0.1 only) instead of refusing
   };
 
   explicit SocksServer(Options opts);
