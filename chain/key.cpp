@@ -7,13 +7,16 @@
 
 #include <cstring>
 
+#include "chain/address.h"
 #include "chain/error.h"
 #include "chain/hash.h"
 
 namespace redoubt::chain {
 namespace {
 
-const secp256k1_context* ctx() { return secp_context(); }
+const secp256k1_context* ctx() {
+  return secp_context();
+}
 
 secp256k1_pubkey to_secp(const std::array<uint8_t, 64>& opaque) {
   secp256k1_pubkey pk;
@@ -120,8 +123,8 @@ Bytes PrivateKey::sign_der(const Hash256& digest) const {
 
 RecoverableSignature PrivateKey::sign_recoverable(const Hash256& digest) const {
   secp256k1_ecdsa_recoverable_signature sig;
-  if (secp256k1_ecdsa_sign_recoverable(ctx(), &sig, digest.data(), key_.data(), nullptr,
-                                       nullptr) != 1) {
+  if (secp256k1_ecdsa_sign_recoverable(ctx(), &sig, digest.data(), key_.data(), nullptr, nullptr) !=
+      1) {
     throw ChainError("ECDSA signing failed");
   }
   RecoverableSignature out;
@@ -206,8 +209,8 @@ std::optional<PublicKey> PublicKey::recover(const Hash256& digest,
                                             const RecoverableSignature& sig) {
   if (sig.recid < 0 || sig.recid > 3) return std::nullopt;
   secp256k1_ecdsa_recoverable_signature rsig;
-  if (secp256k1_ecdsa_recoverable_signature_parse_compact(ctx(), &rsig, sig.rs.data(),
-                                                          sig.recid) != 1) {
+  if (secp256k1_ecdsa_recoverable_signature_parse_compact(ctx(), &rsig, sig.rs.data(), sig.recid) !=
+      1) {
     return std::nullopt;
   }
   secp256k1_pubkey pk;
@@ -244,7 +247,7 @@ bool is_strict_der(ByteSpan sig) {
   size_t len_s = sig[5 + len_r];
   if (len_r + len_s + 6 != sig.size()) return false;
   if (sig[2] != 0x02 || len_r == 0) return false;
-  if (sig[4] & 0x80) return false;  // negative R
+  if (sig[4] & 0x80) return false;                                    // negative R
   if (len_r > 1 && sig[4] == 0x00 && !(sig[5] & 0x80)) return false;  // non-minimal R
   if (sig[len_r + 4] != 0x02 || len_s == 0) return false;
   if (sig[len_r + 6] & 0x80) return false;  // negative S
@@ -280,6 +283,35 @@ bool is_low_s(ByteSpan der) {
   secp256k1_ecdsa_signature sig = parse_compact_sig(der_to_compact(der));
   // normalize returns 1 exactly when s was high.
   return secp256k1_ecdsa_signature_normalize(ctx(), nullptr, &sig) == 0;
+}
+
+// ---- WIF ----
+
+std::string wif_encode(const PrivateKey& key, bool compressed, uint8_t version) {
+  SecureBytes payload(compressed ? 34 : 33);
+  payload[0] = version;
+  std::memcpy(payload.data() + 1, key.bytes().data(), 32);
+  if (compressed) payload[33] = 0x01;
+  return base58check_encode(payload.span());
+}
+
+WifKey wif_decode(std::string_view wif, std::optional<uint8_t> expected_version) {
+  Bytes raw = base58check_decode(wif);
+  SecureBytes payload(raw);
+  secure_wipe(raw);
+  bool compressed;
+  if (payload.size() == 34 && payload[33] == 0x01) {
+    compressed = true;
+  } else if (payload.size() == 33) {
+    compressed = false;
+  } else {
+    throw ChainError("WIF payload must be 33 bytes, or 34 ending in 0x01");
+  }
+  if (expected_version && payload[0] != *expected_version) {
+    throw ChainError("WIF key is for another network (version byte " + std::to_string(payload[0]) +
+                     ")");
+  }
+  return WifKey{PrivateKey::from_bytes(payload.span().subspan(1, 32)), compressed, payload[0]};
 }
 
 }  // namespace redoubt::chain
