@@ -1,0 +1,85 @@
+#include "tests/support/auxpow_miner.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "chain/hash.h"
+#include "chain/script.h"
+#include "chain/serialize.h"
+#include "chain/tx.h"
+
+namespace redoubt::testsupport {
+
+chain::Bytes HeaderFields::serialize() const {
+  chain::Writer w;
+  w.i32le(version);
+  w.bytes(prev);
+  w.bytes(merkle_root);
+  w.u32le(time);
+  w.u32le(bits);
+  w.u32le(nonce);
+  return w.take();
+}
+
+std::array<uint8_t, 32> target_from_bits(uint32_t bits) {
+  std::array<uint8_t, 32> t{};
+  uint32_t exponent = bits >> 24;
+  uint32_t mantissa = bits & 0x007fffff;
+  // target = mantissa * 256^(exponent-3), written big-endian.
+  for (int i = 0; i < 3; ++i) {
+    int pos = 32 - static_cast<int>(exponent) + i;
+    uint8_t byte = static_cast<uint8_t>(mantissa >> (8 * (2 - i)));
+    if (pos >= 0 && pos < 32) t[static_cast<size_t>(pos)] = byte;
+  }
+  return t;
+}
+
+bool hash_meets_target(const chain::Hash256& h, uint32_t bits) {
+  auto t = target_from_bits(bits);
+  // The hash is compared as a little-endian 256-bit number.
+  for (size_t i = 0; i < 32; ++i) {
+    uint8_t hb = h[31 - i];
+    if (hb != t[i]) return hb < t[i];
+  }
+  return true;
+}
+
+chain::Bytes mine_auxpow(const chain::Bytes& header80, uint32_t bits, bool mm_marker) {
+  chain::Hash256 block_hash = chain::sha256d(header80);
+  // [marker] || reversed block hash || merkle size 1 || nonce 0 (both LE).
+  chain::Bytes data;
+  data.reserve(44);
+  if (mm_marker) {
+    for (uint8_t b : {0xfa, 0xbe, 0x6d, 0x6d}) data.push_back(b);
+  }
+  for (size_t i = 0; i < 32; ++i) data.push_back(block_hash[31 - i]);
+  for (uint8_t b : {1, 0, 0, 0, 0, 0, 0, 0}) data.push_back(b);
+
+  chain::Transaction coinbase;
+  coinbase.version = 1;
+  chain::TxIn in;
+  in.prevout.index = 0xffffffff;
+  chain::append_push(in.script_sig, data);
+  coinbase.inputs.push_back(in);
+  // No outputs, exactly as initAuxPow builds it.
+
+  HeaderFields parent;
+  parent.version = 1;
+  parent.merkle_root = coinbase.txid();
+  for (parent.nonce = 0;; ++parent.nonce) {
+    if (hash_meets_target(chain::sha256d(parent.serialize()), bits)) break;
+    if (parent.nonce == 0xffffffff) throw std::runtime_error("auxpow: no nonce found");
+  }
+
+  chain::Writer w;
+  w.bytes(coinbase.serialize());
+  w.bytes(chain::Hash256{});  // hashBlock (unused)
+  w.compact_size(0);          // coinbase merkle branch: the coinbase is the only tx
+  w.i32le(0);                 // nIndex
+  w.compact_size(0);          // chain merkle branch: one chain
+  w.i32le(0);                 // nChainIndex
+  w.bytes(parent.serialize());
+  return w.take();
+}
+
+}  // namespace redoubt::testsupport

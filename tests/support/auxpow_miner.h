@@ -1,0 +1,35 @@
+// Merge-mining a regtest block as namecoind's own miner does
+// (CAuxPow::initAuxPow): a one-transaction parent block whose coinbase
+// script pushes the byte-reversed block hash, merkle size 1 and nonce 0,
+// empty coinbase and chain branches, and a parent header ground until its
+// hash meets the block's target.
+#pragma once
+
+#include <cstdint>
+
+#include "chain/bytes.h"
+
+namespace redoubt::testsupport {
+
+// 80-byte header fields in wire order.
+struct HeaderFields {
+  int32_t version = 0;
+  chain::Hash256 prev{};
+  chain::Hash256 merkle_root{};
+  uint32_t time = 0;
+  uint32_t bits = 0;
+  uint32_t nonce = 0;
+  chain::Bytes serialize() const;
+};
+
+// The target a compact `bits` value encodes, as 32 big-endian bytes.
+std::array<uint8_t, 32> target_from_bits(uint32_t bits);
+// Whether sha256d hash `h` (internal order) is at or below the target.
+bool hash_meets_target(const chain::Hash256& h, uint32_t bits);
+
+// Builds the serialized AuxPoW for the block with this 80-byte header
+// (which must carry the AuxPoW version flag). With `mm_marker` the parent
+// coinbase script starts with the fabe6d6d merged-mining marker.
+chain::Bytes mine_auxpow(const chain::Bytes& header80, uint32_t bits, bool mm_marker);
+
+}  // namespace redoubt::testsupport

@@ -1,0 +1,18 @@
+// Merkle proofs the server hands out: transaction branches in a block and the
+// header-chain branches of cp_height checkpoints (a merkle tree over block
+// hashes 0..cp_height, as ElectrumX builds it).
+#pragma once
+
+#include <vector>
+
+#include "chain/bytes.h"
+
+namespace redoubt::testsupport {
+
+chain::Hash256 merkle_root_of(const std::vector<chain::Hash256>& leaves);
+// Sibling hashes from leaf `index` up to the root (Bitcoin's tree: an odd
+// level duplicates its last node).
+std::vector<chain::Hash256> merkle_branch_of(const std::vector<chain::Hash256>& leaves,
+                                             size_t index);
+
+}  // namespace redoubt::testsupport
