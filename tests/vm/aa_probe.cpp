@@ -6,7 +6,8 @@
 //
 //   redoubt-vm-probe broker DATA CHILD_EXE   as /usr/bin/redoubt (profile redoubt)
 //   redoubt-vm-probe launch PROFILE EXE ARGS  unconfined start of one child
-//   redoubt-vm-probe child ROLE DATA          checks for keyd|netd|netd-transproxy|ui
+//   redoubt-vm-probe child ROLE DATA [TAG]    checks for keyd|netd|netd-transproxy|ui,
+//                                             reported as TAG.check (default ROLE)
 //   redoubt-vm-probe listen PATH              a Unix socket that accepts and closes
 #include <fcntl.h>
 #include <sys/apparmor.h>
@@ -110,6 +111,21 @@ int try_exec() {
   return 0;
 }
 
+// aa_change_onexec in a forked child, so a permitted change cannot affect a
+// later exec of the probe itself.
+int try_onexec(const char* profile) {
+  pid_t pid = fork();
+  if (pid < 0) return -1;
+  if (pid == 0) _exit(aa_change_onexec(profile) == 0 ? 0 : errno);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    errno = WIFEXITED(status) ? WEXITSTATUS(status) : EINTR;
+    return -1;
+  }
+  return 0;
+}
+
 void check_no_ip(bool transproxy) {
   if (transproxy) {
     expect_ok("inet_stream_socket", socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
@@ -157,10 +173,10 @@ void run_child_checks(const std::string& role, const std::string& data) {
 
 // The child side: report over the inherited channel (fd 3). The profile
 // does not let a child write to the console it may have inherited.
-int child_main(const std::string& role, const std::string& data) {
+int child_main(const std::string& role, const std::string& data, const std::string& tag) {
   g_out = fdopen(3, "r+");
   if (!g_out) return 2;
-  g_role = role;
+  g_role = tag;
   char ping[8] = {};
   if (!std::fgets(ping, sizeof ping, g_out) || std::strcmp(ping, "ping\n") != 0)
     report("FAIL", "channel", "no ping from the broker");
@@ -194,16 +210,20 @@ void check_peer_label(pid_t pid, const std::string& profile) {
     report("PASS", "sees_label." + profile);
 }
 
-// Starts `exe args` in AppArmor profile `profile` the broker's way and relays
-// its report. Returns false when the child did not finish its report.
-bool spawn_child(const std::string& profile, const std::vector<std::string>& cmd) {
+// Starts `exe args` the broker's way, in AppArmor profile `onexec` (none:
+// a plain exec, where the caller's exec rules decide), relays its report and
+// checks from outside that it runs in profile `expect`. Returns false when
+// the child did not finish its report.
+bool spawn_child(const std::string& onexec, const std::string& expect,
+                 const std::vector<std::string>& cmd) {
+  const std::string& profile = expect;
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return false;
   pid_t pid = fork();
   if (pid < 0) return false;
   if (pid == 0) {
     if (dup2(sv[1], 3) != 3) _exit(126);
-    if (aa_change_onexec(profile.c_str()) != 0) {
+    if (!onexec.empty() && aa_change_onexec(onexec.c_str()) != 0) {
       dprintf(3, "VMTEST FAIL spawn.%s aa_change_onexec: %s\n", profile.c_str(), strerror(errno));
       _exit(126);
     }
@@ -250,8 +270,14 @@ int broker_main(const std::string& data, const std::string& child_dir) {
   for (const char* role : {"keyd", "netd", "netd-transproxy", "ui"}) {
     std::string exe =
         child_dir + "/redoubt-" + (std::strncmp(role, "netd", 4) == 0 ? "netd" : role);
-    spawn_child(std::string("redoubt-") + role, {exe, "child", role, data});
+    std::string profile = std::string("redoubt-") + role;
+    spawn_child(profile, profile, {exe, "child", role, data});
   }
+  // Without aa_change_onexec the broker's `px` rule must still confine.
+  spawn_child("", "redoubt-ui", {child_dir + "/redoubt-ui", "child", "ui", data, "ui-px"});
+  // The broker may change only into its children's profiles.
+  expect_errno("onexec_unconfined", try_onexec("unconfined"), EACCES);
+  expect_errno("onexec_other", try_onexec("redoubt"), EACCES);
   return 0;
 }
 
@@ -279,10 +305,11 @@ int main(int argc, char** argv) {
   using namespace redoubt::vmtest;
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.size() == 3 && args[0] == "broker") return broker_main(args[1], args[2]);
-  if (args.size() == 3 && args[0] == "child") return child_main(args[1], args[2]);
+  if ((args.size() == 3 || args.size() == 4) && args[0] == "child")
+    return child_main(args[1], args[2], args.size() == 4 ? args[3] : args[1]);
   if (args.size() >= 3 && args[0] == "launch") {
     g_role = "launcher";
-    return spawn_child(args[1], {args.begin() + 2, args.end()}) ? 0 : 1;
+    return spawn_child(args[1], args[1], {args.begin() + 2, args.end()}) ? 0 : 1;
   }
   if (args.size() == 2 && args[0] == "listen") return listen_main(args[1].c_str());
   std::fprintf(stderr, "usage: see tests/vm/aa_probe.cpp\n");
