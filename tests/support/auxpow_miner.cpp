@@ -4,6 +4,8 @@
 #include <stdexcept>
 
 #include "chain/hash.h"
+#include "chain/params.h"
+#include "chain/pow.h"
 #include "chain/script.h"
 #include "chain/serialize.h"
 #include "chain/tx.h"
@@ -19,29 +21,6 @@ chain::Bytes HeaderFields::serialize() const {
   w.u32le(bits);
   w.u32le(nonce);
   return w.take();
-}
-
-std::array<uint8_t, 32> target_from_bits(uint32_t bits) {
-  std::array<uint8_t, 32> t{};
-  uint32_t exponent = bits >> 24;
-  uint32_t mantissa = bits & 0x007fffff;
-  // target = mantissa * 256^(exponent-3), written big-endian.
-  for (int i = 0; i < 3; ++i) {
-    int pos = 32 - static_cast<int>(exponent) + i;
-    uint8_t byte = static_cast<uint8_t>(mantissa >> (8 * (2 - i)));
-    if (pos >= 0 && pos < 32) t[static_cast<size_t>(pos)] = byte;
-  }
-  return t;
-}
-
-bool hash_meets_target(const chain::Hash256& h, uint32_t bits) {
-  auto t = target_from_bits(bits);
-  // The hash is compared as a little-endian 256-bit number.
-  for (size_t i = 0; i < 32; ++i) {
-    uint8_t hb = h[31 - i];
-    if (hb != t[i]) return hb < t[i];
-  }
-  return true;
 }
 
 chain::Bytes mine_auxpow(const chain::Bytes& header80, uint32_t bits, bool mm_marker) {
@@ -67,7 +46,10 @@ chain::Bytes mine_auxpow(const chain::Bytes& header80, uint32_t bits, bool mm_ma
   parent.version = 1;
   parent.merkle_root = coinbase.txid();
   for (parent.nonce = 0;; ++parent.nonce) {
-    if (hash_meets_target(chain::sha256d(parent.serialize()), bits)) break;
+    if (chain::check_proof_of_work(chain::sha256d(parent.serialize()), bits,
+                                   chain::regtest_params())) {
+      break;
+    }
     if (parent.nonce == 0xffffffff) throw std::runtime_error("auxpow: no nonce found");
   }
 

@@ -22,11 +22,6 @@ struct HeaderFields {
   chain::Bytes serialize() const;
 };
 
-// The target a compact `bits` value encodes, as 32 big-endian bytes.
-std::array<uint8_t, 32> target_from_bits(uint32_t bits);
-// Whether sha256d hash `h` (internal order) is at or below the target.
-bool hash_meets_target(const chain::Hash256& h, uint32_t bits);
-
 // Builds the serialized AuxPoW for the block with this 80-byte header
 // (which must carry the AuxPoW version flag). With `mm_marker` the parent
 // coinbase script starts with the fabe6d6d merged-mining marker.

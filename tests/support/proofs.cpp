@@ -1,6 +1,7 @@
 #include "tests/support/proofs.h"
 
 #include "chain/hash.h"
+#include "chain/merkle.h"
 
 namespace redoubt::testsupport {
 
@@ -14,15 +15,7 @@ chain::Hash256 parent(const chain::Hash256& a, const chain::Hash256& b) {
 }  // namespace
 
 chain::Hash256 merkle_root_of(const std::vector<chain::Hash256>& leaves) {
-  if (leaves.empty()) return chain::Hash256{};
-  std::vector<chain::Hash256> level = leaves;
-  while (level.size() > 1) {
-    if (level.size() % 2) level.push_back(level.back());
-    std::vector<chain::Hash256> next;
-    for (size_t i = 0; i < level.size(); i += 2) next.push_back(parent(level[i], level[i + 1]));
-    level.swap(next);
-  }
-  return level[0];
+  return chain::merkle_root(leaves);
 }
 
 std::vector<chain::Hash256> merkle_branch_of(const std::vector<chain::Hash256>& leaves,

@@ -9,6 +9,8 @@
 
 namespace redoubt::testsupport {
 
+// chain/merkle.h's root (kept here beside the branch builder chain/ lacks:
+// chain/ verifies proofs, only a server needs to make them).
 chain::Hash256 merkle_root_of(const std::vector<chain::Hash256>& leaves);
 // Sibling hashes from leaf `index` up to the root (Bitcoin's tree: an odd
 // level duplicates its last node).
