@@ -1,6 +1,8 @@
 // Keys and ECDSA: RFC6979 secp256k1 vectors, low-S, strict DER, WIF, invalid
 // keys, recovery, tweaks, and SecureBytes behaviour.
 #include <gtest/gtest.h>
+#include <openssl/rand.h>
+#include <secp256k1.h>
 
 #include <string>
 
@@ -219,6 +221,40 @@ TEST(Tweak, PrivateAndPublicAgree) {
   Bytes n = from_hex("fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141");
   EXPECT_THROW(one.tweak_add(n), ChainError);
   EXPECT_THROW(one.tweak_add(Bytes(31, 0)), ChainError);
+}
+
+TEST(Tweak, FastPublicTweakMatchesLibsecp256k1) {
+  // PublicKey::tweak_add uses a precomputed table of multiples of G; check
+  // it against libsecp256k1's own secp256k1_ec_pubkey_tweak_add.
+  auto raw = [](const PublicKey& p, const Bytes& t) {
+    auto c = p.compressed();
+    secp256k1_pubkey pk;
+    EXPECT_EQ(secp256k1_ec_pubkey_parse(secp_context(), &pk, c.data(), c.size()), 1);
+    EXPECT_EQ(secp256k1_ec_pubkey_tweak_add(secp_context(), &pk, t.data()), 1);
+    std::array<uint8_t, 33> out;
+    size_t len = out.size();
+    secp256k1_ec_pubkey_serialize(secp_context(), out.data(), &len, &pk, SECP256K1_EC_COMPRESSED);
+    return out;
+  };
+  PublicKey base = PrivateKey::generate().public_key();
+  std::vector<Bytes> tweaks = {
+      from_hex("0000000000000000000000000000000000000000000000000000000000000001"),
+      from_hex("ff00000000000000000000000000000000000000000000000000000000000000"),
+      from_hex("fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364140"),
+      from_hex("0101010101010101010101010101010101010101010101010101010101010101"),
+      from_hex("0000000000000000000000000000000000000000000000000000000000000000")};
+  for (int i = 0; i < 200; ++i) {
+    Bytes t(32);
+    ASSERT_EQ(RAND_bytes(t.data(), 32), 1);
+    if (i % 3 == 0) t[i % 32] = 0;  // exercise skipped zero bytes
+    tweaks.push_back(t);
+  }
+  for (const Bytes& t : tweaks) {
+    SCOPED_TRACE(to_hex(t));
+    if (!PrivateKey::is_valid(t) && t != Bytes(32, 0)) continue;  // random >= n: ~2^-128
+    EXPECT_EQ(base.tweak_add(t).compressed(), raw(base, t));
+  }
+  EXPECT_EQ(base.tweak_add(Bytes(32, 0)), base);
 }
 
 TEST(Wif, BitcoinWikiVector) {
