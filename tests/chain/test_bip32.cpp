@@ -172,6 +172,70 @@ TEST(Bip32, VersionBytesAreChecked) {
   EXPECT_EQ(ExtendedPublicKey::from_base58(k.to_base58(kVprvVpub.pub), kVprvVpub.pub), k);
 }
 
+TEST(Bip32, PublishedInvalidKeysVector5) {
+  // bitcoin/bips bip-0032.mediawiki "Test vector 5": every one must fail.
+  const char* bad_pub[] = {
+      // pubkey version / prvkey mismatch
+      "xpub661MyMwAqRbcEYS8w7XLSVeEsBXy79zSzH1J8vCdxAZningWLdN3zgtU6LBpB85b3D2yc8sfvZU521AAwdZafEz7"
+      "mnzBBsz4wKY5fTtTQBm",
+      // invalid pubkey prefix 04
+      "xpub661MyMwAqRbcEYS8w7XLSVeEsBXy79zSzH1J8vCdxAZningWLdN3zgtU6Txnt3siSujt9RCVYsx4qHZGc62TG4Mc"
+      "vMGcAUjeuwZdduYEvFn",
+      // invalid pubkey prefix 01
+      "xpub661MyMwAqRbcEYS8w7XLSVeEsBXy79zSzH1J8vCdxAZningWLdN3zgtU6N8ZMMXctdiCjxTNq964yKkwrkBJJwpz"
+      "ZS4HS2fxvyYUA4q2Xe4",
+      // zero depth with non-zero parent fingerprint
+      "xpub661no6RGEX3uJkY4bNnPcw4URcQTrSibUZ4NqJEw5eBkv7ovTwgiT91XX27VbEXGENhYRCf7hyEbWrR3FewATdCE"
+      "ebj6znwMfQkhRYHRLpJ",
+      // zero depth with non-zero index
+      "xpub661MyMwAuDcm6CRQ5N4qiHKrJ39Xe1R1NyfouMKTTWcguwVcfrZJaNvhpebzGerh7gucBvzEQWRugZDuDXjNDRmX"
+      "zSZe4c7mnTK97pTvGS8",
+      // unknown extended key version
+      "DMwo58pR1QLEFihHiXPVykYB6fJmsTeHvyTp7hRThAtCX8CvYzgPcn8XnmdfHPmHJiEDXkTiJTVV9rHEBUem2mwVbbNf"
+      "vT2MTcAqj3nesx8uBf9",
+      // invalid pubkey 020000000000000000000000000000000000000000000000000000000000000007
+      "xpub661MyMwAqRbcEYS8w7XLSVeEsBXy79zSzH1J8vCdxAZningWLdN3zgtU6Q5JXayek4PRsn35jii4veMimro1xefs"
+      "M58PgBMrvdYre8QyULY",
+  };
+  for (const char* s : bad_pub) {
+    SCOPED_TRACE(s);
+    EXPECT_THROW(ExtendedPublicKey::from_base58(s, kXprvXpub.pub), ChainError);
+  }
+  const char* bad_prv[] = {
+      // prvkey version / pubkey mismatch
+      "xprv9s21ZrQH143K24Mfq5zL5MhWK9hUhhGbd45hLXo2Pq2oqzMMo63oStZzFGTQQD3dC4H2D5GBj7vWvSQaaBv5cxi9"
+      "gafk7NF3pnBju6dwKvH",
+      // invalid prvkey prefix 04
+      "xprv9s21ZrQH143K24Mfq5zL5MhWK9hUhhGbd45hLXo2Pq2oqzMMo63oStZzFGpWnsj83BHtEy5Zt8CcDr1UiRXuWCmT"
+      "QLxEK9vbz5gPstX92JQ",
+      // invalid prvkey prefix 01
+      "xprv9s21ZrQH143K24Mfq5zL5MhWK9hUhhGbd45hLXo2Pq2oqzMMo63oStZzFAzHGBP2UuGCqWLTAPLcMtD9y5gkZ6Eq"
+      "3Rjuahrv17fEQ3Qen6J",
+      // zero depth with non-zero parent fingerprint
+      "xprv9s2SPatNQ9Vc6GTbVMFPFo7jsaZySyzk7L8n2uqKXJen3KUmvQNTuLh3fhZMBoG3G4ZW1N2kZuHEPY53qmbZzCHs"
+      "hoQnNf4GvELZfqTUrcv",
+      // zero depth with non-zero index
+      "xprv9s21ZrQH4r4TsiLvyLXqM9P7k1K3EYhA1kkD6xuquB5i39AU8KF42acDyL3qsDbU9NmZn6MsGSUYZEsuoePmjzsB"
+      "3eFKSUEh3Gu1N3cqVUN",
+      // unknown extended key version
+      "DMwo58pR1QLEFihHiXPVykYB6fJmsTeHvyTp7hRThAtCX8CvYzgPcn8XnmdfHGMQzT7ayAmfo4z3gY5KfbrZWZ6St24U"
+      "Vf2Qgo6oujFktLHdHY4",
+      // private key 0 not in 1..n-1
+      "xprv9s21ZrQH143K24Mfq5zL5MhWK9hUhhGbd45hLXo2Pq2oqzMMo63oStZzF93Y5wvzdUayhgkkFoicQZcP3y52uPPx"
+      "FnfoLZB21Teqt1VvEHx",
+      // private key n not in 1..n-1
+      "xprv9s21ZrQH143K24Mfq5zL5MhWK9hUhhGbd45hLXo2Pq2oqzMMo63oStZzFAzHGBP2UuGCqWLTAPLcMtD5SDKr24z3"
+      "aiUvKr9bJpdrcLg1y3G",
+      // invalid checksum
+      "xprv9s21ZrQH143K3QTDL4LXw2F7HEK3wJUD2nW2nRk4stbPy6cq3jPPqjiChkVvvNKmPGJxWUtg6LnF5kejMRNNU3TG"
+      "tRBeJgk33yuGBxrMPHL",
+  };
+  for (const char* s : bad_prv) {
+    SCOPED_TRACE(s);
+    EXPECT_THROW(ExtendedPrivateKey::from_base58(s, kXprvXpub.priv), ChainError);
+  }
+}
+
 TEST(Bip32, MalformedSerializationsRejected) {
   ExtendedPrivateKey m = ExtendedPrivateKey::from_seed(from_hex(kVectors[0].seed));
   auto pub78 = m.neuter().serialize(kXprvXpub.pub);
