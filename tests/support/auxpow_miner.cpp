@@ -3,25 +3,14 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "chain/auxpow.h"
 #include "chain/hash.h"
 #include "chain/params.h"
 #include "chain/pow.h"
 #include "chain/script.h"
-#include "chain/serialize.h"
 #include "chain/tx.h"
 
 namespace redoubt::testsupport {
-
-chain::Bytes HeaderFields::serialize() const {
-  chain::Writer w;
-  w.i32le(version);
-  w.bytes(prev);
-  w.bytes(merkle_root);
-  w.u32le(time);
-  w.u32le(bits);
-  w.u32le(nonce);
-  return w.take();
-}
 
 chain::Bytes mine_auxpow(const chain::Bytes& header80, uint32_t bits, bool mm_marker) {
   chain::Hash256 block_hash = chain::sha256d(header80);
@@ -42,26 +31,17 @@ chain::Bytes mine_auxpow(const chain::Bytes& header80, uint32_t bits, bool mm_ma
   coinbase.inputs.push_back(in);
   // No outputs, exactly as initAuxPow builds it.
 
-  HeaderFields parent;
-  parent.version = 1;
-  parent.merkle_root = coinbase.txid();
-  for (parent.nonce = 0;; ++parent.nonce) {
-    if (chain::check_proof_of_work(chain::sha256d(parent.serialize()), bits,
-                                   chain::regtest_params())) {
-      break;
-    }
-    if (parent.nonce == 0xffffffff) throw std::runtime_error("auxpow: no nonce found");
+  chain::AuxPow aux;
+  aux.coinbase = coinbase;
+  aux.coinbase_index = 0;  // the coinbase is the parent's only transaction
+  aux.chain_index = 0;     // one merged chain: empty chain branch
+  aux.parent.version = 1;
+  aux.parent.merkle_root = coinbase.txid();
+  for (aux.parent.nonce = 0;; ++aux.parent.nonce) {
+    if (chain::check_proof_of_work(aux.parent.hash(), bits, chain::regtest_params())) break;
+    if (aux.parent.nonce == 0xffffffff) throw std::runtime_error("auxpow: no nonce found");
   }
-
-  chain::Writer w;
-  w.bytes(coinbase.serialize());
-  w.bytes(chain::Hash256{});  // hashBlock (unused)
-  w.compact_size(0);          // coinbase merkle branch: the coinbase is the only tx
-  w.i32le(0);                 // nIndex
-  w.compact_size(0);          // chain merkle branch: one chain
-  w.i32le(0);                 // nChainIndex
-  w.bytes(parent.serialize());
-  return w.take();
+  return aux.serialize();
 }
 
 }  // namespace redoubt::testsupport

@@ -11,17 +11,6 @@
 
 namespace redoubt::testsupport {
 
-// 80-byte header fields in wire order.
-struct HeaderFields {
-  int32_t version = 0;
-  chain::Hash256 prev{};
-  chain::Hash256 merkle_root{};
-  uint32_t time = 0;
-  uint32_t bits = 0;
-  uint32_t nonce = 0;
-  chain::Bytes serialize() const;
-};
-
 // Builds the serialized AuxPoW for the block with this 80-byte header
 // (which must carry the AuxPoW version flag). With `mm_marker` the parent
 // coinbase script starts with the fabe6d6d merged-mining marker.

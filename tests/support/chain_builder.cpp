@@ -5,6 +5,7 @@
 #include "chain/hash.h"
 #include "chain/names.h"
 #include "chain/params.h"
+#include "chain/pure_header.h"
 #include "chain/script.h"
 #include "tests/support/auxpow_miner.h"
 #include "tests/support/proofs.h"
@@ -57,7 +58,7 @@ RegtestChain::RegtestChain(Options opts) : opts_(opts) {
   Block g;
   g.txs.push_back(chain::parse_transaction(chain::from_hex(kGenesisCoinbase)));
   g.txids.push_back(g.txs[0].txid());
-  HeaderFields h;
+  chain::PureHeader h;
   h.version = 1;
   h.merkle_root = merkle_root_of(g.txids);
   h.time = kGenesisTime;
@@ -125,9 +126,9 @@ const Block& RegtestChain::mine_block(const Bytes& coinbase_script,
   for (const auto& tx : txs) b.txs.push_back(tx);
   for (const auto& tx : b.txs) b.txids.push_back(tx.txid());
 
-  HeaderFields hf;
+  chain::PureHeader hf;
   hf.version = kAuxpowBlockVersion;
-  hf.prev = blocks_.back().hash;
+  hf.prev_hash = blocks_.back().hash;
   hf.merkle_root = merkle_root_of(b.txids);
   hf.time = kGenesisTime + static_cast<uint32_t>(h) * 60;
   hf.bits = kRegtestBits;

@@ -7,8 +7,10 @@
 #include <fstream>
 
 #include "chain/hash.h"
+#include "chain/header.h"
 #include "chain/merkle.h"
 #include "chain/names.h"
+#include "chain/params.h"
 #include "tests/support/auxpow_miner.h"
 #include "tests/support/net.h"
 #include "tests/support/universe_fixture.h"
@@ -97,6 +99,10 @@ TEST_F(ElectrumTest, MergeMinedHeadersAndCheckpointProofs) {
   Bytes h1 = chain::from_hex(c.result("blockchain.block.header", {1}).get<std::string>());
   EXPECT_EQ(h1.size(), chain::from_hex(real[1]["electrumx_header"].get<std::string>()).size());
   EXPECT_EQ(h1.size(), 294u);
+  // What the server serves parses and passes namecoind's PoW/AuxPoW check.
+  chain::Verdict v =
+      chain::check_header_pow(chain::parse_block_header(h1), chain::regtest_params(), 1);
+  EXPECT_TRUE(v.ok) << v.reason;
 
   // With cp_height: 80 bytes and a branch to the root over block hashes 0..cp.
   json p = c.result("blockchain.block.header", {1, tip});
