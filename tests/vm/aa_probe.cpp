@@ -4,15 +4,19 @@
 // per check. The broker role starts each child the way the broker does:
 // socketpair on fd 3, aa_change_onexec("redoubt-<role>"), exec.
 //
-//   redoubt-vm-probe broker DATA CHILD_EXE   as /usr/bin/redoubt (profile redoubt)
+//   redoubt-vm-probe broker DATA CHILD_DIR RUNTIME  as /usr/bin/redoubt (profile redoubt)
 //   redoubt-vm-probe launch PROFILE EXE ARGS  unconfined start of one child
 //   redoubt-vm-probe child ROLE DATA [TAG]    checks for keyd|netd|netd-transproxy|ui,
 //                                             reported as TAG.check (default ROLE)
 //   redoubt-vm-probe listen PATH              a Unix socket that accepts and closes
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/apparmor.h>
+#include <sys/mount.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -157,16 +161,22 @@ void run_child_checks(const std::string& role, const std::string& data) {
   expect_errno("read_shadow", open_file("/etc/shadow", O_RDONLY), EACCES);
   expect_errno("exec", try_exec(), EACCES);
   // The broker (our parent) is in profile redoubt: no ptrace of it, no
-  // signal to it (SIGURG would be ignored if it were delivered).
-  expect_errno("ptrace_broker", static_cast<int>(ptrace(PTRACE_ATTACH, getppid(), 0, 0)), EACCES);
+  // signal to it (SIGURG would be ignored if it were delivered). Inside a
+  // sandbox view the user namespace refuses ptrace first (EPERM, from the
+  // capability check that runs before AppArmor).
+  const bool in_view = g_role.ends_with("-view");
+  expect_errno("ptrace_broker", static_cast<int>(ptrace(PTRACE_ATTACH, getppid(), 0, 0)),
+               in_view ? EPERM : EACCES);
   expect_errno("signal_broker", kill(getppid(), SIGURG), EACCES);
   if (netd) {
     expect_ok("unix_socket", socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
     expect_ok("connect_tor_socket", connect_unix("/run/tor/socks"));
     // AppArmor 3 on Linux 6.1 does not mediate connect() by path: netd's
-    // mount namespace is what hides other sockets. Recorded, not asserted.
+    // mount namespace is what hides other sockets (ENOENT in a view).
+    // Recorded, not asserted.
     int rc = connect_unix("/run/other.sock");
-    report("INFO", "connect_other_unix_socket", describe(rc, errno) + " (path not mediated here)");
+    report("INFO", "connect_other_unix_socket",
+           describe(rc, errno) + " (AppArmor does not mediate the path; the view decides)");
   }
   if (role == "ui") expect_ok("read_terminfo", open_file("/lib/terminfo/l/linux", O_RDONLY));
 }
@@ -188,6 +198,57 @@ int child_main(const std::string& role, const std::string& data, const std::stri
   // Stay alive until the broker has read our label from /proc.
   if (!std::fgets(ping, sizeof ping, g_out)) return 0;
   return 0;
+}
+
+bool write_file(const char* path, const std::string& text) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool ok = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  close(fd);
+  return ok;
+}
+
+// The shape of the sandbox the broker builds between fork and exec
+// (sandbox/): new user, mount, network and ipc namespaces; a tmpfs root in
+// the runtime dir holding binds of the host's directories at their own
+// paths (so path rules mean the same inside); pivot_root. Run under the
+// broker's profile, it proves that profile lets the broker build such a
+// view, and that the children's rules hold inside it. Returns the failed
+// step, or nullptr.
+const char* enter_view(const std::string& dir) {
+  const uid_t uid = getuid();
+  const gid_t gid = getgid();
+  if (unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC) != 0) return "unshare";
+  if (!write_file("/proc/self/setgroups", "deny")) return "setgroups";
+  if (!write_file("/proc/self/uid_map", std::to_string(uid) + " " + std::to_string(uid) + " 1"))
+    return "uid_map";
+  if (!write_file("/proc/self/gid_map", std::to_string(gid) + " " + std::to_string(gid) + " 1"))
+    return "gid_map";
+  if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return "make-private";
+  if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return "mkdir";
+  if (mount("tmpfs", dir.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") != 0) return "tmpfs";
+  for (const char* d : {"usr", "lib", "lib64", "bin", "etc", "root", "dev", "proc", "run/tor"}) {
+    struct stat st;
+    if (lstat((std::string("/") + d).c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) continue;
+    std::string target = dir;
+    for (const char* p = d;; ++p) {  // mkdir -p
+      if (*p == '/' || *p == 0) {
+        target = dir + "/" + std::string(d, static_cast<size_t>(p - d));
+        if (mkdir(target.c_str(), 0755) != 0 && errno != EEXIST) return "mkdir-bind";
+      }
+      if (*p == 0) break;
+    }
+    if (mount((std::string("/") + d).c_str(), target.c_str(), nullptr, MS_BIND | MS_REC, nullptr))
+      return "bind";
+  }
+  if (mount(nullptr, (dir + "/usr").c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr))
+    return "remount-ro";
+  if (mkdir((dir + "/tmp").c_str(), 01777) != 0 || mkdir((dir + "/old").c_str(), 0700) != 0)
+    return "mkdir-tmp";
+  if (syscall(SYS_pivot_root, dir.c_str(), (dir + "/old").c_str()) != 0) return "pivot_root";
+  if (chdir("/") != 0) return "chdir";
+  if (umount2("/old", MNT_DETACH) != 0) return "umount-old";
+  return nullptr;
 }
 
 // What `redoubt audit` does: read a child's confinement from the kernel
@@ -215,14 +276,21 @@ void check_peer_label(pid_t pid, const std::string& profile) {
 // checks from outside that it runs in profile `expect`. Returns false when
 // the child did not finish its report.
 bool spawn_child(const std::string& onexec, const std::string& expect,
-                 const std::vector<std::string>& cmd) {
+                 const std::vector<std::string>& cmd, const std::string& view = "") {
   const std::string& profile = expect;
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return false;
+  // A child that died early must not take the reporter with it.
+  signal(SIGPIPE, SIG_IGN);
   pid_t pid = fork();
   if (pid < 0) return false;
   if (pid == 0) {
+    signal(SIGPIPE, SIG_DFL);
     if (dup2(sv[1], 3) != 3) _exit(126);
+    if (const char* step = view.empty() ? nullptr : enter_view(view)) {
+      dprintf(3, "VMTEST FAIL view.%s %s: %s\n", expect.c_str(), step, strerror(errno));
+      _exit(126);
+    }
     if (!onexec.empty() && aa_change_onexec(onexec.c_str()) != 0) {
       dprintf(3, "VMTEST FAIL spawn.%s aa_change_onexec: %s\n", profile.c_str(), strerror(errno));
       _exit(126);
@@ -259,7 +327,7 @@ bool spawn_child(const std::string& onexec, const std::string& expect,
   return ended;
 }
 
-int broker_main(const std::string& data, const std::string& child_dir) {
+int broker_main(const std::string& data, const std::string& child_dir, const std::string& runtime) {
   g_role = "broker";
   check_label("redoubt");
   check_no_ip(false);
@@ -275,6 +343,14 @@ int broker_main(const std::string& data, const std::string& child_dir) {
   }
   // Without aa_change_onexec the broker's `px` rule must still confine.
   spawn_child("", "redoubt-ui", {child_dir + "/redoubt-ui", "child", "ui", data, "ui-px"});
+  // keyd and netd again, each in a sandbox view built under the broker's
+  // profile.
+  for (const char* role : {"keyd", "netd"}) {
+    std::string profile = std::string("redoubt-") + role;
+    spawn_child(profile, profile,
+                {child_dir + "/" + profile, "child", role, data, std::string(role) + "-view"},
+                runtime + "/view-" + role);
+  }
   // The broker may change only into its children's profiles.
   expect_errno("onexec_unconfined", try_onexec("unconfined"), EACCES);
   expect_errno("onexec_other", try_onexec("redoubt"), EACCES);
@@ -304,7 +380,7 @@ int listen_main(const char* path) {
 int main(int argc, char** argv) {
   using namespace redoubt::vmtest;
   std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.size() == 3 && args[0] == "broker") return broker_main(args[1], args[2]);
+  if (args.size() == 4 && args[0] == "broker") return broker_main(args[1], args[2], args[3]);
   if ((args.size() == 3 || args.size() == 4) && args[0] == "child")
     return child_main(args[1], args[2], args.size() == 4 ? args[3] : args[1]);
   if (args.size() >= 3 && args[0] == "launch") {

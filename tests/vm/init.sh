@@ -4,6 +4,16 @@
 # and reports on the serial console, one `VMTEST PASS|FAIL|INFO name` line
 # per check, then `VMTEST SUMMARY`, then powers off.
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin HOME=/root
+# pivot_root (which the sandbox views below use) refuses to move away from
+# the initramfs rootfs: move everything onto a tmpfs and switch to it.
+if [ "$1" != switched ]; then
+  mkdir -p /newroot
+  mount -t tmpfs -o mode=0755 root /newroot
+  for d in /*; do
+    [ "$d" = /newroot ] || cp -a "$d" /newroot/
+  done
+  exec switch_root /newroot /init switched
+fi
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t securityfs securityfs /sys/kernel/security
@@ -54,7 +64,8 @@ done
 # The world the probe tries to escape into: a wallet database and a keystore
 # in root's data dir, Tor's SOCKS socket and some other Unix socket.
 data=/root/.local/share/redoubt
-mkdir -p $data/regtest/keyd /run/tor
+runtime=/run/user/0/redoubt
+mkdir -p $data/regtest/keyd /run/tor $runtime
 echo wallet >$data/regtest/wallet.sqlite
 echo seed >$data/regtest/keyd/keystore
 chmod 600 $data/regtest/keyd/keystore
@@ -64,8 +75,9 @@ sleep 0.2
 
 # 1. The broker as installed: /usr/bin/redoubt attaches to profile redoubt by
 #    path and starts each child with aa_change_onexec() + exec of its
-#    installed binary.
-/usr/bin/redoubt broker $data /usr/libexec/redoubt
+#    installed binary; keyd and netd also inside a sandbox view (namespaces,
+#    tmpfs root, pivot_root) built under the broker's profile.
+/usr/bin/redoubt broker $data /usr/libexec/redoubt $runtime
 # 2. From a build tree: an unconfined launcher and a binary at a path no
 #    profile attaches to, so only aa_change_onexec() can confine it.
 /opt/redoubt-build/redoubt-vm-probe launch redoubt-netd \
