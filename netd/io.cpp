@@ -26,12 +26,23 @@ int ms_until(Deadline d) {
   return static_cast<int>(left);
 }
 
+namespace {
+thread_local int t_cancel_fd = -1;
+}
+
+void set_thread_cancel_fd(int fd) {
+  t_cancel_fd = fd;
+}
+
 void wait_fd(int fd, short events, Deadline d, const char* what) {
   for (;;) {
     int left = ms_until(d);
     if (left == 0) throw NetError(std::string(what) + " timed out");
-    pollfd p{fd, events, 0};
-    int r = ::poll(&p, 1, left);
+    pollfd p[2] = {{fd, events, 0}, {t_cancel_fd, POLLIN, 0}};
+    int r = ::poll(p, t_cancel_fd >= 0 ? 2 : 1, left);
+    if (r > 0 && t_cancel_fd >= 0 && (p[1].revents & POLLIN)) {
+      throw NetError(std::string(what) + " cancelled");
+    }
     if (r < 0) {
       if (errno == EINTR) continue;
       throw NetError(std::string(what) + ": poll failed: " + std::strerror(errno));

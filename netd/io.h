@@ -36,6 +36,10 @@ class Fd {
 // Milliseconds left until `d` (0 when passed), capped for poll().
 int ms_until(Deadline d);
 
+// An fd (an eventfd) that, once readable, makes every wait_fd on this thread
+// throw NetError("cancelled"): how a session thread is stopped mid-connect.
+void set_thread_cancel_fd(int fd);
+
 // Waits until fd is readable (events = POLLIN) or writable (POLLOUT). Throws
 // NetError("<what> timed out") at the deadline.
 void wait_fd(int fd, short events, Deadline d, const char* what);

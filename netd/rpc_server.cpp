@@ -1,0 +1,570 @@
+#include "netd/rpc_server.h"
+
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "ipc/errors.h"
+#include "netd/electrum.h"
+#include "netd/session.h"
+
+namespace redoubt::netd {
+namespace schema = ipc::schema;
+using ipc::ErrorCode;
+
+namespace {
+
+// Callbacks to the broker not yet acknowledged. A server that sends
+// notifications faster than the broker takes them is dropped rather than
+// letting the queue grow without bound.
+constexpr size_t kMaxEventsInFlight = 256;
+// Distinct (server, stream id) identities remembered; beyond it the table
+// starts over (fresh identities only mean fresh circuits).
+constexpr size_t kMaxIdentities = 10'000;
+
+capnp::Data::Reader data_of(const ByteVec& b) {
+  return capnp::Data::Reader(b.data(), b.size());
+}
+ByteVec bytes_of(capnp::Data::Reader d) {
+  return ByteVec(d.begin(), d.end());
+}
+
+[[noreturn]] void rethrow_as_ipc(const NetError& e) {
+  if (dynamic_cast<const UsageError*>(&e)) ipc::fail(ErrorCode::kUsage, e.what());
+  ipc::fail(ErrorCode::kNetwork, e.what());
+}
+
+}  // namespace
+
+// One open session: the domain ElectrumSession (its thread) plus the
+// main-thread bookkeeping of calls awaiting results and events to deliver.
+class SessionCore final : public ElectrumSession::Listener, public kj::TaskSet::ErrorHandler {
+ public:
+  SessionCore(Hub& hub, schema::SessionEvents::Client events, ElectrumSession::Options opts)
+      : hub_(hub), events_(kj::mv(events)), tasks_(*this) {
+    id_ = hub_.register_session(this);
+    auto paf = kj::newPromiseAndFulfiller<void>();
+    opened_ = paf.promise.fork();
+    open_fulfiller_ = kj::mv(paf.fulfiller);
+    session_ = std::make_unique<ElectrumSession>(std::move(opts), *this);
+  }
+  ~SessionCore() noexcept override {
+    hub_.unregister_session(id_);
+    session_.reset();  // joins the thread: no listener call after this
+  }
+
+  kj::Promise<void> opened() { return opened_.addBranch(); }
+  const ServerVersion& version() const { return version_; }
+  const ByteVec& certificate() const { return certificate_; }
+
+  kj::Promise<kj::Own<std::any>> call(std::string method, Json params,
+                                      ElectrumSession::Parser parser) {
+    if (closed_) {
+      return kj::Promise<kj::Own<std::any>>(ipc::make_exception(ErrorCode::kNetwork, *closed_));
+    }
+    if (calls_.size() >= kMaxOutstanding) {
+      return kj::Promise<kj::Own<std::any>>(
+          ipc::make_exception(ErrorCode::kNetwork, "too many requests in flight on this session"));
+    }
+    uint64_t token = next_token_++;
+    auto paf = kj::newPromiseAndFulfiller<kj::Own<std::any>>();
+    calls_.emplace(token, kj::mv(paf.fulfiller));
+    if (!session_->call(token, std::move(method), std::move(params), std::move(parser))) {
+      calls_.erase(token);
+      return kj::Promise<kj::Own<std::any>>(
+          ipc::make_exception(ErrorCode::kNetwork, "the connection to the server has ended"));
+    }
+    return kj::mv(paf.promise);
+  }
+
+  void close(const std::string& reason, bool notify) {
+    if (closed_) return;
+    closed_ = reason;
+    session_.reset();
+    for (auto& [token, f] : calls_) f->reject(ipc::make_exception(ErrorCode::kNetwork, reason));
+    calls_.clear();
+    if (notify) {
+      auto req = events_.closedRequest();
+      req.setReason(reason);
+      tasks_.add(req.send().ignoreResult());
+    }
+  }
+
+  // --- Listener: session thread. Only values cross to the loop thread. ---
+  void on_ready(const ServerVersion& v, const ByteVec& cert) override {
+    post([v, cert](SessionCore& c) {
+      c.version_ = v;
+      c.certificate_ = cert;
+      c.open_fulfiller_->fulfill();
+    });
+  }
+  void on_open_failed(const std::string& reason) override {
+    post([reason](SessionCore& c) {
+      c.closed_ = reason;
+      c.open_fulfiller_->reject(ipc::make_exception(ErrorCode::kNetwork, reason));
+    });
+  }
+  void on_result(uint64_t token, std::any value) override {
+    post([token, value](SessionCore& c) {
+      auto it = c.calls_.find(token);
+      if (it == c.calls_.end()) return;
+      it->second->fulfill(kj::heap<std::any>(value));
+      c.calls_.erase(it);
+    });
+  }
+  void on_error(uint64_t token, const std::string& message, bool server_error) override {
+    post([token, message](SessionCore& c) {
+      auto it = c.calls_.find(token);
+      if (it == c.calls_.end()) return;
+      it->second->reject(ipc::make_exception(ErrorCode::kNetwork, message));
+      c.calls_.erase(it);
+    });
+  }
+  void on_header(const HeaderTip& tip) override {
+    post([tip](SessionCore& c) {
+      auto req = c.events_.newHeaderRequest();
+      req.setHeight(tip.height);
+      req.setHeader(data_of(tip.header));
+      c.send_event(req.send().ignoreResult());
+    });
+  }
+  void on_status(const ScripthashNotification& n) override {
+    post([n](SessionCore& c) {
+      auto req = c.events_.scripthashStatusRequest();
+      req.setScripthash(data_of(n.scripthash));
+      req.setStatus(data_of(n.status));
+      c.send_event(req.send().ignoreResult());
+    });
+  }
+  void on_closed(const std::string& reason) override {
+    post([reason](SessionCore& c) { c.close(reason, true); });
+  }
+
+  void taskFailed(kj::Exception&& e) override {
+    // The broker failed to take an event (it is going away): nothing to do.
+  }
+
+ private:
+  void post(std::function<void(SessionCore&)> fn) {
+    Hub* hub = &hub_;
+    uint64_t id = id_;
+    hub_.post([hub, id, fn = std::move(fn)] {
+      if (SessionCore* c = hub->find(id)) fn(*c);
+    });
+  }
+  void send_event(kj::Promise<void> p) {
+    if (closed_) return;
+    if (++events_in_flight_ > kMaxEventsInFlight) {
+      close("dropped the server: it sends notifications faster than the wallet takes them", true);
+      return;
+    }
+    tasks_.add(p.then([this] { --events_in_flight_; }));
+  }
+
+  Hub& hub_;
+  uint64_t id_ = 0;
+  schema::SessionEvents::Client events_;
+  kj::ForkedPromise<void> opened_{nullptr};
+  kj::Own<kj::PromiseFulfiller<void>> open_fulfiller_;
+  std::unordered_map<uint64_t, kj::Own<kj::PromiseFulfiller<kj::Own<std::any>>>> calls_;
+  uint64_t next_token_ = 1;
+  std::optional<std::string> closed_;
+  size_t events_in_flight_ = 0;
+  ServerVersion version_;
+  ByteVec certificate_;
+  kj::TaskSet tasks_;
+  std::unique_ptr<ElectrumSession> session_;  // reset first in the destructor
+};
+
+namespace {
+
+// Validates a 32-byte hash argument from the broker.
+ByteVec hash_arg(capnp::Data::Reader d, const char* what) {
+  if (d.size() != 32) ipc::fail(ErrorCode::kUsage, std::string(what) + " must be 32 bytes");
+  return bytes_of(d);
+}
+
+template <typename T>
+const T& as(const std::any& v) {
+  return std::any_cast<const T&>(v);
+}
+
+void fill_history(capnp::List<schema::HistoryEntry>::Builder out,
+                  const std::vector<HistoryItem>& items) {
+  for (size_t i = 0; i < items.size(); ++i) {
+    out[i].setTxHash(data_of(items[i].tx_hash));
+    out[i].setHeight(items[i].height);
+    out[i].setFee(items[i].fee);
+  }
+}
+
+class SessionImpl final : public schema::Session::Server {
+ public:
+  SessionImpl(Hub& hub, schema::SessionEvents::Client events, ElectrumSession::Options opts)
+      : core_(hub, kj::mv(events), std::move(opts)) {}
+  SessionCore& core() { return core_; }
+
+ protected:
+  kj::Promise<void> serverInfo(ServerInfoContext context) override {
+    auto r = context.getResults();
+    r.setServerVersion(core_.version().software);
+    r.setProtocol(core_.version().protocol);
+    r.setCertificate(data_of(core_.certificate()));
+    return kj::READY_NOW;
+  }
+
+  kj::Promise<void> headersSubscribe(HeadersSubscribeContext context) override {
+    return core_
+        .call("blockchain.headers.subscribe", Json::array(),
+              [](const Json& r) -> std::any { return parse_header_tip(r); })
+        .then([context](kj::Own<std::any> v) mutable {
+          const auto& tip = as<HeaderTip>(*v);
+          context.getResults().setHeight(tip.height);
+          context.getResults().setHeader(data_of(tip.header));
+        });
+  }
+
+  kj::Promise<void> getHeaders(GetHeadersContext context) override {
+    auto p = context.getParams();
+    uint32_t start = p.getStartHeight(), count = p.getCount(), cp = p.getCpHeight();
+    if (count == 0 || count > kMaxHeadersPerCall) {
+      ipc::fail(ErrorCode::kUsage, "ask for 1 to 2016 headers at a time");
+    }
+    Json params = Json::array({start, count});
+    if (cp != 0) params.push_back(cp);
+    return core_
+        .call("blockchain.block.headers", params,
+              [count, cp](const Json& r) -> std::any { return parse_headers(r, count, cp != 0); })
+        .then([context](kj::Own<std::any> v) mutable {
+          const auto& c = as<HeadersChunk>(*v);
+          auto r = context.getResults();
+          auto hs = r.initHeaders(static_cast<unsigned>(c.headers.size()));
+          for (size_t i = 0; i < c.headers.size(); ++i) hs.set(i, data_of(c.headers[i]));
+          r.setRoot(data_of(c.root));
+          auto br = r.initBranch(static_cast<unsigned>(c.branch.size()));
+          for (size_t i = 0; i < c.branch.size(); ++i) br.set(i, data_of(c.branch[i]));
+        });
+  }
+
+  kj::Promise<void> subscribeScripthash(SubscribeScripthashContext context) override {
+    auto sh = hash_arg(context.getParams().getScripthash(), "script hash");
+    return core_
+        .call("blockchain.scripthash.subscribe", Json::array({scripthash_param(sh)}),
+              [](const Json& r) -> std::any { return parse_status(r); })
+        .then([context](kj::Own<std::any> v) mutable {
+          context.getResults().setStatus(data_of(as<ByteVec>(*v)));
+        });
+  }
+
+  kj::Promise<void> unsubscribeScripthash(UnsubscribeScripthashContext context) override {
+    auto sh = hash_arg(context.getParams().getScripthash(), "script hash");
+    return core_
+        .call("blockchain.scripthash.unsubscribe", Json::array({scripthash_param(sh)}),
+              [](const Json& r) -> std::any {
+                if (!r.is_boolean())
+                  throw ProtocolError("the server sent a malformed unsubscribe reply");
+                return r.get<bool>();
+              })
+        .ignoreResult();
+  }
+
+  kj::Promise<void> getHistory(GetHistoryContext context) override {
+    return history("blockchain.scripthash.get_history", context.getParams().getScripthash(),
+                   [context](const std::vector<HistoryItem>& items) mutable {
+                     fill_history(context.getResults().initEntries(items.size()), items);
+                   });
+  }
+
+  kj::Promise<void> getMempool(GetMempoolContext context) override {
+    return history("blockchain.scripthash.get_mempool", context.getParams().getScripthash(),
+                   [context](const std::vector<HistoryItem>& items) mutable {
+                     fill_history(context.getResults().initEntries(items.size()), items);
+                   });
+  }
+
+  kj::Promise<void> listUnspent(ListUnspentContext context) override {
+    auto sh = hash_arg(context.getParams().getScripthash(), "script hash");
+    return core_
+        .call("blockchain.scripthash.listunspent", Json::array({scripthash_param(sh)}),
+              [](const Json& r) -> std::any { return parse_utxos(r); })
+        .then([context](kj::Own<std::any> v) mutable {
+          const auto& us = as<std::vector<UtxoItem>>(*v);
+          auto out = context.getResults().initUtxos(static_cast<unsigned>(us.size()));
+          for (size_t i = 0; i < us.size(); ++i) {
+            out[i].setTxHash(data_of(us[i].tx_hash));
+            out[i].setOutputIndex(us[i].output_index);
+            out[i].setHeight(us[i].height);
+            out[i].setValue(us[i].value);
+          }
+        });
+  }
+
+  kj::Promise<void> getTransaction(GetTransactionContext context) override {
+    auto txid = hash_arg(context.getParams().getTxHash(), "transaction hash");
+    return core_
+        .call("blockchain.transaction.get", Json::array({chain::to_hex_reversed(txid)}),
+              [](const Json& r) -> std::any { return parse_raw_tx(r); })
+        .then([context](kj::Own<std::any> v) mutable {
+          context.getResults().setRaw(data_of(as<Bytes>(*v)));
+        });
+  }
+
+  kj::Promise<void> getMerkle(GetMerkleContext context) override {
+    auto txid = hash_arg(context.getParams().getTxHash(), "transaction hash");
+    uint32_t height = context.getParams().getHeight();
+    return core_
+        .call("blockchain.transaction.get_merkle",
+              Json::array({chain::to_hex_reversed(txid), height}),
+              [](const Json& r) -> std::any { return parse_merkle(r); })
+        .then([context](kj::Own<std::any> v) mutable {
+          const auto& m = as<MerkleProof>(*v);
+          auto r = context.getResults();
+          r.setBlockHeight(m.block_height);
+          r.setPos(m.pos);
+          auto br = r.initBranch(static_cast<unsigned>(m.branch.size()));
+          for (size_t i = 0; i < m.branch.size(); ++i) br.set(i, data_of(m.branch[i]));
+        });
+  }
+
+  kj::Promise<void> broadcast(BroadcastContext context) override {
+    auto raw = context.getParams().getRawTx();
+    if (raw.size() < 10 || raw.size() > 1'000'000) {
+      ipc::fail(ErrorCode::kUsage, "a transaction to broadcast is 10 bytes to 1 MB");
+    }
+    return core_
+        .call("blockchain.transaction.broadcast",
+              Json::array({chain::to_hex(chain::ByteSpan(raw.begin(), raw.size()))}),
+              [](const Json& r) -> std::any { return parse_txid(r); })
+        .then([context](kj::Own<std::any> v) mutable {
+          context.getResults().setTxHash(data_of(as<Bytes>(*v)));
+        });
+  }
+
+  kj::Promise<void> estimateFee(EstimateFeeContext context) override {
+    uint32_t blocks = context.getParams().getBlocks();
+    if (blocks == 0 || blocks > 1008) ipc::fail(ErrorCode::kUsage, "blocks must be 1 to 1008");
+    return core_
+        .call("blockchain.estimatefee", Json::array({blocks}),
+              [](const Json& r) -> std::any { return parse_fee(r); })
+        .then([context](kj::Own<std::any> v) mutable {
+          context.getResults().setSatPerKvB(as<int64_t>(*v));
+        });
+  }
+
+  kj::Promise<void> relayFee(RelayFeeContext context) override {
+    return core_
+        .call("blockchain.relayfee", Json::array(),
+              [](const Json& r) -> std::any { return parse_fee(r); })
+        .then([context](kj::Own<std::any> v) mutable {
+          context.getResults().setSatPerKvB(as<int64_t>(*v));
+        });
+  }
+
+  kj::Promise<void> ping(PingContext context) override {
+    return core_
+        .call("server.ping", Json::array(),
+              [](const Json& r) -> std::any {
+                if (!r.is_null()) throw ProtocolError("the server sent a malformed ping reply");
+                return true;
+              })
+        .ignoreResult();
+  }
+
+  kj::Promise<void> close(CloseContext context) override {
+    core_.close("the session was closed by the wallet", false);
+    return kj::READY_NOW;
+  }
+
+ private:
+  template <typename Fill>
+  kj::Promise<void> history(const char* method, capnp::Data::Reader scripthash, Fill fill) {
+    auto sh = hash_arg(scripthash, "script hash");
+    return core_
+        .call(method, Json::array({scripthash_param(sh)}),
+              [](const Json& r) -> std::any { return parse_history(r); })
+        .then([fill](kj::Own<std::any> v) mutable { fill(as<std::vector<HistoryItem>>(*v)); });
+  }
+
+  SessionCore core_;
+};
+
+}  // namespace
+
+// ---------------------------------------------------------------- Hub
+
+Hub::Hub(kj::LowLevelAsyncIoProvider& io) {
+  event_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (event_fd_ < 0) throw NetError("eventfd failed");
+  event_stream_ = io.wrapInputFd(event_fd_);
+  pump_task_ = pump().eagerlyEvaluate([](kj::Exception&& e) {
+    fprintf(stderr, "netd: mailbox failed: %s\n", e.getDescription().cStr());
+  });
+}
+
+Hub::~Hub() {
+  pump_task_ = nullptr;
+  event_stream_ = nullptr;
+  ::close(event_fd_);
+}
+
+void Hub::post(std::function<void()> fn) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    posted_.push_back(std::move(fn));
+  }
+  uint64_t one = 1;
+  (void)!::write(event_fd_, &one, sizeof one);
+}
+
+kj::Promise<void> Hub::pump() {
+  return event_stream_->tryRead(&counter_buf_, 8, 8).then([this](size_t) {
+    run_posted();
+    return pump();
+  });
+}
+
+void Hub::run_posted() {
+  std::vector<std::function<void()>> batch;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    batch.swap(posted_);
+  }
+  for (auto& fn : batch) {
+    KJ_IF_MAYBE (e, kj::runCatchingExceptions([&] { fn(); })) {
+      fprintf(stderr, "netd: event handler failed: %s\n", e->getDescription().cStr());
+    }
+  }
+}
+
+uint64_t Hub::register_session(SessionCore* core) {
+  uint64_t id = next_session_++;
+  sessions_[id] = core;
+  return id;
+}
+
+void Hub::unregister_session(uint64_t id) {
+  sessions_.erase(id);
+}
+
+SessionCore* Hub::find(uint64_t id) {
+  auto it = sessions_.find(id);
+  return it == sessions_.end() ? nullptr : it->second;
+}
+
+SocksCredentials Hub::credentials_for(const std::string& host, uint16_t port,
+                                      const std::string& stream_id) {
+  auto key = std::make_tuple(host, port, stream_id);
+  auto it = credentials_.find(key);
+  if (it != credentials_.end()) return it->second;
+  if (credentials_.size() >= kMaxIdentities) credentials_.clear();
+  return credentials_.emplace(key, random_credentials()).first->second;
+}
+
+// ---------------------------------------------------------------- Network
+
+NetworkImpl::NetworkImpl(kj::LowLevelAsyncIoProvider& io, NetdOptions opts)
+    : hub_(io), opts_(std::move(opts)) {}
+
+kj::Promise<void> NetworkImpl::hello(HelloContext context) {
+  auto info = context.getResults().initInfo();
+  info.setProcess("netd");
+  info.setPid(static_cast<int32_t>(::getpid()));
+  info.setVersion("0.1.0");
+  auto c = info.initConfinement();
+  c.setSeccompApplied(opts_.seccomp_applied);
+  c.setSeccompPolicy("netd");
+  auto notes = c.initNotes(static_cast<unsigned>(opts_.confinement_notes.size()));
+  for (size_t i = 0; i < opts_.confinement_notes.size(); ++i) {
+    notes.set(i, opts_.confinement_notes[i]);
+  }
+  return kj::READY_NOW;
+}
+
+kj::Promise<void> NetworkImpl::configure(ConfigureContext context) {
+  auto cfg = context.getParams().getConfig();
+  ProxyInputs in;
+  in.explicit_proxy = cfg.getProxy();
+  in.tor_socks_ipc_path = cfg.getTorSocksIpcPath();
+  in.tor_socks_host = cfg.getTorSocksHost();
+  in.tor_socks_port = cfg.getTorSocksPort();
+  in.tor_transproxy = cfg.getTorTransproxy();
+  switch (cfg.getNetwork()) {
+    case schema::NetworkId::MAINNET:
+      in.network = Network::mainnet;
+      break;
+    case schema::NetworkId::TESTNET:
+      in.network = Network::testnet;
+      break;
+    case schema::NetworkId::REGTEST:
+      in.network = Network::regtest;
+      break;
+    default:
+      ipc::fail(ErrorCode::kUsage, "unknown network");
+  }
+  if (opts_.network && *opts_.network != in.network) {
+    ipc::fail(ErrorCode::kUsage, "configure() names a different network than netd was started for");
+  }
+  struct stat st;
+  in.system_socket_exists =
+      ::stat(opts_.system_tor_socket.c_str(), &st) == 0 && S_ISSOCK(st.st_mode);
+  ProxyChoice choice;
+  try {
+    choice = select_proxy(in);
+  } catch (const NetError& e) {
+    rethrow_as_ipc(e);
+  }
+  // The system socket default names the real path we looked at.
+  if (choice.source == "system Tor socket") choice.address = opts_.system_tor_socket;
+  proxy_ = choice;
+  network_ = in.network;
+  auto out = context.getResults().initProxy();
+  switch (choice.kind) {
+    case ProxyKind::unix_socket:
+      out.setKind(schema::ProxyKind::UNIX);
+      break;
+    case ProxyKind::tcp:
+      out.setKind(schema::ProxyKind::TCP);
+      break;
+    case ProxyKind::transproxy:
+      out.setKind(schema::ProxyKind::TRANSPROXY);
+      break;
+    case ProxyKind::none:
+      out.setKind(schema::ProxyKind::NONE);
+      break;
+  }
+  out.setAddress(choice.address);
+  out.setSource(choice.source);
+  return kj::READY_NOW;
+}
+
+kj::Promise<void> NetworkImpl::openSession(OpenSessionContext context) {
+  if (!proxy_) ipc::fail(ErrorCode::kUsage, "configure the proxy before opening a session");
+  auto p = context.getParams();
+  ServerAddress server{p.getServer().getHost(), p.getServer().getPort(), p.getServer().getTls()};
+  std::string stream_id = p.getStreamId();
+  if (stream_id.size() > 255) ipc::fail(ErrorCode::kUsage, "stream id longer than 255 bytes");
+  try {
+    build_connect(server.host, server.port);  // validates the host before any thread starts
+    if (server.port == 0) throw UsageError("server port 0");
+  } catch (const NetError& e) {
+    rethrow_as_ipc(e);
+  }
+  ElectrumSession::Options opts;
+  opts.transport.proxy = *proxy_;
+  opts.transport.server = server;
+  opts.transport.credentials = hub_.credentials_for(server.host, server.port, stream_id);
+  opts.transport.pinned_certificate = bytes_of(p.getPinnedCertificate());
+  opts.transport.connect_timeout = opts_.connect_timeout;
+  opts.request_timeout = opts_.request_timeout;
+  auto impl = kj::heap<SessionImpl>(hub_, p.getEvents(), std::move(opts));
+  auto opened = impl->core().opened();
+  return opened.then([context, impl = kj::mv(impl)]() mutable {
+    auto r = context.getResults();
+    r.setCertificate(data_of(impl->core().certificate()));
+    r.setSession(kj::mv(impl));
+  });
+}
+
+}  // namespace redoubt::netd
