@@ -1,9 +1,11 @@
 #include "chain/bip32.h"
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include <charconv>
 #include <cstring>
+#include <memory>
 
 #include "chain/address.h"
 #include "chain/error.h"
@@ -36,6 +38,40 @@ struct Hmac64 {
   ByteSpan il() const { return ByteSpan(bytes).first(32); }
   ByteSpan ir() const { return ByteSpan(bytes).last(32); }
 };
+
+// HMAC-SHA512 (RFC 2104) for public derivation only, where key (chain
+// code) and data (public key, index) are not secret: a thread-local digest
+// context and SHA-512 fetched once make it about twice as fast as OpenSSL's
+// one-shot HMAC(), which looks the algorithm up on every call. Private
+// derivation keeps using hmac_sha512(), whose state OpenSSL wipes.
+std::array<uint8_t, 64> hmac_sha512_public(ByteSpan key, ByteSpan data) {
+  static EVP_MD* const md = [] {
+    EVP_MD* m = EVP_MD_fetch(nullptr, "SHA512", nullptr);
+    if (m == nullptr) throw ChainError("OpenSSL provides no SHA-512");
+    return m;
+  }();
+  struct CtxFree {
+    void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+  };
+  thread_local std::unique_ptr<EVP_MD_CTX, CtxFree> ctx(EVP_MD_CTX_new());
+  if (!ctx || key.size() > 128) throw ChainError("HMAC-SHA512 failed");
+  uint8_t pad[128];
+  std::memset(pad, 0x36, sizeof(pad));
+  for (size_t i = 0; i < key.size(); ++i) pad[i] ^= key[i];
+  std::array<uint8_t, 64> inner, out;
+  unsigned int len = 0;
+  bool ok = EVP_DigestInit_ex(ctx.get(), md, nullptr) == 1 &&
+            EVP_DigestUpdate(ctx.get(), pad, sizeof(pad)) == 1 &&
+            EVP_DigestUpdate(ctx.get(), data.data(), data.size()) == 1 &&
+            EVP_DigestFinal_ex(ctx.get(), inner.data(), &len) == 1;
+  for (uint8_t& b : pad) b ^= 0x36 ^ 0x5c;  // ipad -> opad
+  ok = ok && EVP_DigestInit_ex(ctx.get(), md, nullptr) == 1 &&
+       EVP_DigestUpdate(ctx.get(), pad, sizeof(pad)) == 1 &&
+       EVP_DigestUpdate(ctx.get(), inner.data(), inner.size()) == 1 &&
+       EVP_DigestFinal_ex(ctx.get(), out.data(), &len) == 1;
+  if (!ok || len != out.size()) throw ChainError("HMAC-SHA512 failed");
+  return out;
+}
 
 // Fields shared by both serializations (BIP32 "Serialization format").
 struct Header {
@@ -114,7 +150,7 @@ PublicKey ExtendedPublicKey::derive_pubkey(uint32_t index) const {
   uint8_t data[37];
   std::memcpy(data, key_bytes_.data(), 33);
   put_be32(data + 33, index);
-  Hmac64 I{hmac_sha512(chain_code_, ByteSpan(data, sizeof(data)))};
+  Hmac64 I{hmac_sha512_public(chain_code_, ByteSpan(data, sizeof(data)))};
   return key_.tweak_add(I.il());
 }
 
@@ -124,7 +160,7 @@ ExtendedPublicKey ExtendedPublicKey::derive(uint32_t index) const {
   uint8_t data[37];
   std::memcpy(data, key_bytes_.data(), 33);
   put_be32(data + 33, index);
-  Hmac64 I{hmac_sha512(chain_code_, ByteSpan(data, sizeof(data)))};
+  Hmac64 I{hmac_sha512_public(chain_code_, ByteSpan(data, sizeof(data)))};
   std::array<uint8_t, 32> cc;
   std::memcpy(cc.data(), I.ir().data(), 32);
   return ExtendedPublicKey(key_.tweak_add(I.il()), cc, static_cast<uint8_t>(depth_ + 1),
