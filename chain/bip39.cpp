@@ -15,7 +15,12 @@ bool is_ascii_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
+// Mnemonics are at most 24 words of 8 letters; passphrases are short too.
+// Anything longer is refused before it is copied.
+constexpr size_t kMaxTextLength = 4096;
+
 void require_ascii(std::string_view s, const char* what) {
+  if (s.size() > kMaxTextLength) throw ChainError(std::string(what) + " too long");
   for (char c : s) {
     if (static_cast<unsigned char>(c) >= 0x80) {
       throw ChainError(std::string(what) +

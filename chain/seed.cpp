@@ -403,6 +403,7 @@ std::string_view to_string(ElectrumSeedKind kind) {
 }
 
 SecureBytes normalize_electrum_text(std::string_view text) {
+  if (text.size() > kMaxSeedTextLength) throw ChainError("seed phrase or passphrase too long");
   SecureBytes out(text.size());
   size_t n = 0;
   bool pending_space = false;

@@ -30,6 +30,8 @@ std::string_view to_string(ElectrumSeedKind kind);
 // accent stripping and CJK joining are identities on ASCII; any non-ASCII
 // byte throws ChainError (English phrases only: we carry no Unicode tables).
 // The result may hold a secret: it comes back in SecureBytes.
+// Longer input (phrase or passphrase) is refused: real ones are a few hundred bytes.
+constexpr size_t kMaxSeedTextLength = 4096;
 SecureBytes normalize_electrum_text(std::string_view text);
 
 ElectrumSeedKind electrum_seed_kind(std::string_view phrase);

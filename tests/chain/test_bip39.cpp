@@ -112,6 +112,8 @@ TEST(Bip39, InvalidMnemonicsRejectedWithReason) {
   // Non-ASCII input is refused rather than normalized wrongly.
   EXPECT_THROW(bip39_mnemonic_to_entropy("abandon caf\xc3\xa9"), ChainError);
   EXPECT_THROW(bip39_to_seed("abandon", "p\xc3\xa4ss"), ChainError);
+  EXPECT_THROW(bip39_mnemonic_to_entropy(std::string(5000, ' ')), ChainError);
+  EXPECT_THROW(bip39_to_seed("abandon", std::string(5000, 'x')), ChainError);
   // Entropy sizes.
   EXPECT_THROW(bip39_entropy_to_mnemonic(Bytes(15, 0)), ChainError);
   EXPECT_THROW(bip39_entropy_to_mnemonic(Bytes(17, 0)), ChainError);

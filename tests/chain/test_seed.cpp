@@ -185,6 +185,10 @@ TEST(ElectrumSeed, UnsupportedKindsSayWhy) {
 TEST(ElectrumSeed, NonAsciiRejected) {
   EXPECT_THROW(electrum_seed_kind("caf\xc3\xa9 seed"), ChainError);
   EXPECT_THROW(electrum_seed_to_bip32_seed("x8", "p\xc3\xa4ss"), ChainError);
+  // Oversized input is refused before it is copied.
+  EXPECT_THROW(electrum_seed_kind(std::string(kMaxSeedTextLength + 1, 'a')), ChainError);
+  EXPECT_THROW(electrum_seed_to_bip32_seed("x8", std::string(kMaxSeedTextLength + 1, 'a')),
+               ChainError);
 }
 
 TEST(ElectrumSeed, NormalizationMatchesElectrum) {
