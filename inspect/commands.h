@@ -6,6 +6,13 @@
 
 namespace redoubt::inspect {
 
-int cmd_seed(int argc, char** argv);
+int cmd_seed(int argc, char** argv);             // cmd_seed.cpp
+int cmd_tx(int argc, char** argv);               // cmd_tx.cpp
+int cmd_script(int argc, char** argv);           // cmd_tx.cpp
+int cmd_address(int argc, char** argv);          // cmd_tx.cpp
+int cmd_name_scripthash(int argc, char** argv);  // cmd_tx.cpp
+int cmd_sighash(int argc, char** argv);          // cmd_sighash.cpp
+int cmd_header(int argc, char** argv);           // cmd_header.cpp
+int cmd_merkle(int argc, char** argv);           // cmd_header.cpp
 
 }  // namespace redoubt::inspect
