@@ -29,17 +29,19 @@ int run_child(std::function<capnp::Capability::Client(kj::AsyncIoContext&)> make
   ChildContext ctx{io, peer};
   int code = 0;
   kj::Promise<void> done = peer.on_disconnect().then(
-      [] {}, [&code](kj::Exception&& e) {
+      [] {},
+      [&code](kj::Exception&& e) {
         // A broken connection from the broker is unexpected; report and exit.
         fprintf(stderr, "connection to broker broke: %s\n", e.getDescription().cStr());
         code = 70;
       });
   if (main_task) {
-    done = done.exclusiveJoin(main_task(ctx).then(
-        [] {}, [&code](kj::Exception&& e) {
-          fprintf(stderr, "%s\n", e.getDescription().cStr());
-          code = 70;
-        }));
+    done =
+        done.exclusiveJoin(main_task(ctx).then([&code, &ctx] { code = ctx.exit_code; },
+                                               [&code](kj::Exception&& e) {
+                                                 fprintf(stderr, "%s\n", e.getDescription().cStr());
+                                                 code = 70;
+                                               }));
   }
   done.wait(io.waitScope);
   return code;

@@ -13,13 +13,14 @@ namespace redoubt::ipc {
 
 struct ChildContext {
   kj::AsyncIoContext& io;
-  Peer& peer;  // the connection to the broker (to reach the broker's bootstrap)
+  Peer& peer;         // the connection to the broker (to reach the broker's bootstrap)
+  int exit_code = 0;  // what run_child returns when `main_task` completes
 };
 
 // Sets up the event loop, connects fd 3 to the broker, serves the capability
 // that `make_bootstrap` returns, and runs until the broker closes the socket.
 // Returns the process exit code: 0 on broker EOF, 70 when the connection broke
-// (a protocol error).
+// (a protocol error), ctx.exit_code when `main_task` completed first.
 // Order: event loop, `make_bootstrap`, connection on fd 3, then `lock_down`
 // (the child's self-confinement: everything it needs is open by then), and
 // only after that is any byte read from the broker. If `lock_down` throws,

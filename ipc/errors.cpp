@@ -20,14 +20,16 @@ RemoteError from_exception(const kj::Exception& e) {
   // Cap'n Proto prefixes remote exceptions with "remote exception: ".
   auto pos = d.find(": E");
   size_t start = std::string_view::npos;
-  if (d.size() > 1 && d[0] == 'E') start = 0;
-  else if (pos != std::string_view::npos) start = pos + 2;
+  if (d.size() > 1 && d[0] == 'E')
+    start = 0;
+  else if (pos != std::string_view::npos)
+    start = pos + 2;
   if (start != std::string_view::npos) {
     int code = 0;
     auto digits = d.substr(start + 1);
     auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), code);
-    if (ec == std::errc() && end < digits.data() + digits.size() && *end == ':' &&
-        code >= 0 && code <= static_cast<int>(ErrorCode::kConfinement)) {
+    if (ec == std::errc() && end < digits.data() + digits.size() && *end == ':' && code >= 0 &&
+        code <= static_cast<int>(ErrorCode::kConfinement)) {
       std::string_view msg(end + 1);
       if (!msg.empty() && msg[0] == ' ') msg.remove_prefix(1);
       return RemoteError(static_cast<ErrorCode>(code), std::string(msg));

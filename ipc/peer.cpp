@@ -22,18 +22,20 @@ Peer::Peer(kj::LowLevelAsyncIoProvider& io, int fd, capnp::Capability::Client bo
     : stream_(io.wrapSocketFd(fd, kj::LowLevelAsyncIoProvider::TAKE_OWNERSHIP)),
       network_(*stream_, side_of(is_broker), reader_options(limits)),
       rpc_(capnp::makeRpcServer(network_, kj::mv(bootstrap))),
-      is_broker_(is_broker) {}
+      is_broker_(is_broker),
+      remote_(remote_bootstrap()) {}
 
 capnp::Capability::Client Peer::remote_bootstrap() {
   capnp::word scratch[4];
   memset(scratch, 0, sizeof(scratch));
   capnp::MallocMessageBuilder message(scratch);
   auto vat = message.getRoot<capnp::rpc::twoparty::VatId>();
-  vat.setSide(is_broker_ ? capnp::rpc::twoparty::Side::CLIENT
-                         : capnp::rpc::twoparty::Side::SERVER);
+  vat.setSide(is_broker_ ? capnp::rpc::twoparty::Side::CLIENT : capnp::rpc::twoparty::Side::SERVER);
   return rpc_.bootstrap(vat);
 }
 
-kj::Promise<void> Peer::on_disconnect() { return network_.onDisconnect(); }
+kj::Promise<void> Peer::on_disconnect() {
+  return network_.onDisconnect();
+}
 
 }  // namespace redoubt::ipc

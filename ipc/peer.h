@@ -32,15 +32,15 @@ inline constexpr Limits kFromBrokerLimits{1024 * 1024, 32};
 class Peer {
  public:
   // `is_broker` picks the two-party side (broker = server, child = client).
-  Peer(kj::LowLevelAsyncIoProvider& io, int fd, capnp::Capability::Client bootstrap,
-       Limits limits, bool is_broker);
+  Peer(kj::LowLevelAsyncIoProvider& io, int fd, capnp::Capability::Client bootstrap, Limits limits,
+       bool is_broker);
   Peer(const Peer&) = delete;
   Peer& operator=(const Peer&) = delete;
 
   // The capability the other side serves.
   template <typename T>
   typename T::Client remote() {
-    return remote_bootstrap().castAs<T>();
+    return remote_.castAs<T>();
   }
   // Resolves when the connection ends (EOF) and rejects when it breaks
   // (a malformed or oversize message, a reset).
@@ -53,6 +53,9 @@ class Peer {
   capnp::TwoPartyVatNetwork network_;
   capnp::RpcSystem<capnp::rpc::twoparty::VatId> rpc_;
   bool is_broker_;
+  // Requested at construction: in a two-party network the client side only
+  // reads from the socket once it has connected, which bootstrapping does.
+  capnp::Capability::Client remote_;
 };
 
 }  // namespace redoubt::ipc

@@ -34,6 +34,7 @@ struct Invocation {
   network @2 :Common.NetworkId;
   datadir @3 :Text;
   interactive @4 :Bool;         # stdin and stdout are terminals
+  attempt @5 :UInt32;           # 0 on the first run; >0 after the ui crashed and was restarted
 }
 
 struct Balance {

@@ -1,0 +1,92 @@
+// redoubt: the broker. Parses the global options, spawns keyd, netd and the
+// ui, and supervises them until the ui's command is done. Exit codes: see
+// ui/exit_codes.h (the ui's code is the broker's).
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <system_error>
+
+#include "broker/child_dir.h"
+#include "broker/options.h"
+#include "broker/supervisor.h"
+#include "broker/wallet_server.h"
+#include "ui/exit_codes.h"
+
+namespace {
+
+// fds 0-2 must be open before anything else opens a file, so that no socket
+// or database ever lands on them by accident.
+void ensure_std_fds() {
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (fcntl(fd, F_GETFD) == -1) {
+      int null = open("/dev/null", O_RDWR);
+      if (null != fd) _exit(redoubt::ui::kExitInternal);
+    }
+  }
+}
+
+void make_private_dir(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::create_directories(path, ec);
+  if (ec) throw std::runtime_error("cannot create data directory " + path + ": " + ec.message());
+  if (chmod(path.c_str(), 0700) != 0) {
+    throw std::runtime_error("cannot make " + path + " private (chmod 0700)");
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace redoubt;
+  ensure_std_fds();
+  umask(077);
+  signal(SIGPIPE, SIG_IGN);
+
+  broker::BrokerContext ctx;
+  try {
+    ctx.options = broker::parse_options(argc, argv, getenv("HOME"), getenv("XDG_DATA_HOME"));
+  } catch (const broker::UsageError& e) {
+    fprintf(stderr, "redoubt: %s\n", e.what());
+    return ui::kExitUsage;
+  }
+  ctx.interactive = isatty(0) && isatty(1);
+
+  broker::SupervisorConfig config;
+  try {
+    make_private_dir(ctx.options.datadir);
+    config.child_dir = ctx.options.child_dir.empty()
+                           ? broker::find_child_dir(REDOUBT_BIN_TO_LIBEXEC)
+                           : ctx.options.child_dir;
+  } catch (const std::exception& e) {
+    fprintf(stderr, "redoubt: %s\n", e.what());
+    return ui::kExitInternal;
+  }
+  const char* net = broker::network_name(ctx.options.network);
+  config.keyd_args = {"--datadir", ctx.options.datadir, "--network", net};
+  config.netd_args = {"--network", net};
+
+  // Both must happen before the event loop exists.
+  kj::UnixEventPort::captureChildExit();
+  kj::UnixEventPort::captureSignal(SIGINT);
+  kj::UnixEventPort::captureSignal(SIGTERM);
+  auto io = kj::setupAsyncIo();
+
+  broker::Supervisor supervisor(io, config, [&ctx]() -> capnp::Capability::Client {
+    return kj::heap<broker::WalletServer>(ctx, ctx.ui_starts++);
+  });
+  ctx.supervisor = &supervisor;
+  supervisor.start();
+
+  auto on_signal = [&](int sig, int code) {
+    return io.unixEventPort.onSignal(sig).then(
+        [&supervisor, code](siginfo_t&&) { supervisor.shutdown(code); });
+  };
+  auto sigint = on_signal(SIGINT, ui::kExitInterrupted).eagerlyEvaluate(nullptr);
+  auto sigterm = on_signal(SIGTERM, ui::kExitTerminated).eagerlyEvaluate(nullptr);
+  return supervisor.done().wait(io.waitScope);
+}

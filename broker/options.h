@@ -1,0 +1,36 @@
+// The broker's global command-line options. Everything after the global
+// options (the command and its arguments) is handed to the ui over IPC.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace redoubt::broker {
+
+class UsageError : public std::runtime_error {
+ public:
+  explicit UsageError(const std::string& what) : std::runtime_error(what) {}
+};
+
+enum class Network { kMainnet, kTestnet, kRegtest };
+
+const char* network_name(Network n);
+
+struct Options {
+  std::string datadir;  // the network's data directory: <base>/<network>
+  Network network = Network::kMainnet;
+  bool json = false;
+  std::string proxy;                 // "" = automatic (see docs/architecture.md)
+  std::string server;                // HOST:PORT:s|t, "" = built-in list
+  std::string child_dir;             // where the children live; "" = next to us / libexecdir
+  std::vector<std::string> command;  // the command and its arguments
+};
+
+// Parses argv. Global options may appear before the command; `--json` also
+// after it. Throws UsageError with a message for the user. `env_home`,
+// `env_xdg_data_home` come from the environment (passed in for testability).
+Options parse_options(int argc, const char* const* argv, const char* env_home,
+                      const char* env_xdg_data_home);
+
+}  // namespace redoubt::broker

@@ -1,0 +1,37 @@
+// The broker's side of the Wallet interface that the ui calls: adapts Cap'n
+// Proto requests to the broker's supervisor and wallet engine.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "broker/options.h"
+#include "broker/supervisor.h"
+#include "ipc/wallet.capnp.h"
+
+namespace redoubt::broker {
+
+struct BrokerContext {
+  Options options;
+  bool interactive = false;  // the broker's stdin and stdout are terminals
+  Supervisor* supervisor = nullptr;
+  unsigned ui_starts = 0;  // how many times the ui has been started
+};
+
+class WalletServer final : public ipc::schema::Wallet::Server {
+ public:
+  // `attempt`: how many uis were started before this one in this run.
+  WalletServer(BrokerContext& ctx, unsigned attempt) : ctx_(ctx), attempt_(attempt) {}
+
+ protected:
+  kj::Promise<void> invocation(InvocationContext context) override;
+  kj::Promise<void> getInfo(GetInfoContext context) override;
+  kj::Promise<void> finish(FinishContext context) override;
+  kj::Promise<void> stop(StopContext context) override;
+
+ private:
+  BrokerContext& ctx_;
+  unsigned attempt_;
+};
+
+}  // namespace redoubt::broker

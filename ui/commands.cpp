@@ -1,0 +1,226 @@
+#include "ui/commands.h"
+
+#include <cstdio>
+#include <iostream>
+#include <map>
+
+#include "ipc/errors.h"
+#include "ui/exit_codes.h"
+#include "ui/output.h"
+
+namespace redoubt::ui {
+namespace {
+
+const char* network_name(ipc::schema::NetworkId n) {
+  switch (n) {
+    case ipc::schema::NetworkId::MAINNET:
+      return "mainnet";
+    case ipc::schema::NetworkId::TESTNET:
+      return "testnet";
+    case ipc::schema::NetworkId::REGTEST:
+      return "regtest";
+  }
+  return "?";
+}
+
+Json info_json(ipc::schema::TreeInfo::Reader info) {
+  Json j;
+  j["version"] = info.getVersion().cStr();
+  j["network"] = network_name(info.getNetwork());
+  j["datadir"] = info.getDatadir().cStr();
+  j["wallet"] = info.getWalletState().cStr();
+  j["proxy"] = info.getProxy().cStr();
+  j["server"] = info.getServer().cStr();
+  j["sync_height"] = info.getSyncHeight();
+  j["server_height"] = info.getServerHeight();
+  Json procs = Json::array();
+  for (auto p : info.getProcesses()) {
+    Json e;
+    e["role"] = p.getRole().cStr();
+    e["pid"] = p.getPid();
+    e["answered"] = p.getAnswered();
+    e["restarts"] = p.getRestarts();
+    auto c = p.getInfo().getConfinement();
+    e["seccomp"] = c.getSeccompApplied();
+    e["landlock"] = c.getLandlockApplied().cStr();
+    e["apparmor"] = c.getApparmorLabel().cStr();
+    procs.push_back(e);
+  }
+  j["processes"] = procs;
+  return j;
+}
+
+void print_info(ipc::schema::TreeInfo::Reader info, bool json, bool one_line = false) {
+  if (json) {
+    if (one_line) {
+      std::cout << info_json(info).dump() << std::endl;
+    } else {
+      print_json(info_json(info));
+    }
+    return;
+  }
+  std::cout << "Redoubt " << info.getVersion().cStr() << " on " << network_name(info.getNetwork())
+            << ", data in " << info.getDatadir().cStr() << "\n"
+            << "wallet: " << info.getWalletState().cStr() << "\n";
+  if (info.getProxy().size() > 0) std::cout << "proxy:  " << info.getProxy().cStr() << "\n";
+  std::vector<std::vector<std::string>> rows;
+  for (auto p : info.getProcesses()) {
+    auto c = p.getInfo().getConfinement();
+    rows.push_back({p.getRole().cStr(), p.getPid() > 0 ? std::to_string(p.getPid()) : "-",
+                    p.getAnswered() ? "yes" : "no", std::to_string(p.getRestarts()),
+                    c.getSeccompApplied() ? c.getSeccompPolicy().cStr() : "-",
+                    c.getLandlockApplied().size() > 0 ? c.getLandlockApplied().cStr() : "-"});
+  }
+  std::cout << render_table({"PROCESS", "PID", "ANSWERED", "RESTARTS", "SECCOMP", "LANDLOCK"},
+                            rows);
+  std::cout.flush();
+}
+
+kj::Promise<int> cmd_getinfo(CommandContext& ctx) {
+  return ctx.wallet.getInfoRequest().send().then([&ctx](auto&& r) {
+    print_info(r.getInfo(), ctx.json);
+    return kExitOk;
+  });
+}
+
+// `watch [SECONDS] [--count N]`: getinfo every SECONDS until interrupted (or N times).
+kj::Promise<int> watch_loop(CommandContext& ctx, kj::Duration every, long remaining) {
+  return ctx.wallet.getInfoRequest().send().then([&ctx, every, remaining](auto&& r) {
+    // One JSON document per line, so scripts can follow the stream.
+    print_info(r.getInfo(), ctx.json, /*one_line=*/true);
+    if (remaining == 1) return kj::Promise<int>(kExitOk);
+    return ctx.timer.afterDelay(every).then([&ctx, every, remaining] {
+      return watch_loop(ctx, every, remaining > 0 ? remaining - 1 : 0);
+    });
+  });
+}
+
+kj::Promise<int> cmd_watch(CommandContext& ctx) {
+  double seconds = 1;
+  long count = 0;
+  for (size_t i = 0; i < ctx.args.size(); ++i) {
+    const std::string& a = ctx.args[i];
+    try {
+      if (a == "--count" && i + 1 < ctx.args.size()) {
+        count = std::stol(ctx.args[++i]);
+      } else {
+        seconds = std::stod(a);
+      }
+    } catch (const std::exception&) {
+      std::cerr << "redoubt: watch: '" << a << "' is not a number\n";
+      return kExitUsage;
+    }
+  }
+  if (!(seconds >= 0.05 && seconds <= 86400) || count < 0) {
+    std::cerr << "redoubt: watch: SECONDS must be between 0.05 and 86400\n";
+    return kExitUsage;
+  }
+  return watch_loop(ctx, static_cast<int64_t>(seconds * 1000) * kj::MILLISECONDS, count);
+}
+
+kj::Promise<int> cmd_help(CommandContext& ctx) {
+  if (!ctx.args.empty()) {
+    if (const Command* c = find_command(ctx.args[0])) {
+      std::cout << "usage: redoubt [GLOBAL OPTIONS] " << c->usage << "\n\n" << c->summary << "\n";
+      return kExitOk;
+    }
+    std::cerr << "redoubt: no command '" << ctx.args[0] << "'\n";
+    return kExitUsage;
+  }
+  std::cout << "usage: redoubt [--datadir DIR] [--network mainnet|testnet|regtest] [--json]\n"
+               "               [--proxy unix:PATH|socks5:HOST:PORT|none] [--server HOST:PORT:s|t]\n"
+               "               COMMAND [ARGS]\n";
+  std::map<std::string, std::vector<const Command*>> groups;
+  std::vector<std::string> order;
+  for (const auto& c : commands()) {
+    if (groups[c.group].empty()) order.push_back(c.group);
+    groups[c.group].push_back(&c);
+  }
+  for (const auto& g : order) {
+    std::cout << "\n" << g << ":\n";
+    for (const Command* c : groups[g]) {
+      std::string u = c->usage;
+      u.resize(std::max<size_t>(u.size(), 30), ' ');
+      std::cout << "  " << u << "  " << c->summary << "\n";
+    }
+  }
+  std::cout << "\n'redoubt COMMAND --help' shows one command.\n";
+  return kExitOk;
+}
+
+int exit_code_for(ipc::ErrorCode code) {
+  using ipc::ErrorCode;
+  switch (code) {
+    case ErrorCode::kUsage:
+      return kExitUsage;
+    case ErrorCode::kLocked:
+      return kExitLocked;
+    case ErrorCode::kNoWallet:
+      return kExitNoWallet;
+    case ErrorCode::kBadPassword:
+      return kExitBadPassword;
+    case ErrorCode::kCorrupt:
+      return kExitCorrupt;
+    case ErrorCode::kInsufficientFunds:
+      return kExitInsufficientFunds;
+    case ErrorCode::kNetwork:
+      return kExitNetwork;
+    case ErrorCode::kVerification:
+      return kExitVerification;
+    case ErrorCode::kRefused:
+      return kExitRefused;
+    case ErrorCode::kNotImplemented:
+      return kExitNotImplemented;
+    case ErrorCode::kConfinement:
+      return kExitConfinement;
+    case ErrorCode::kInternal:
+      return kExitInternal;
+  }
+  return kExitError;
+}
+
+}  // namespace
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> table = {
+      {"help", "General", "help [COMMAND]", "List the commands, or describe one.", true, cmd_help},
+      {"getinfo", "General", "getinfo",
+       "Show the process tree: each process, its pid, whether it answered, its confinement.", true,
+       cmd_getinfo},
+      {"watch", "General", "watch [SECONDS] [--count N]",
+       "Show getinfo every SECONDS (default 1) until interrupted, or N times.", true, cmd_watch},
+  };
+  return table;
+}
+
+const Command* find_command(const std::string& name) {
+  for (const auto& c : commands())
+    if (name == c.name) return &c;
+  return nullptr;
+}
+
+kj::Promise<int> run_invocation(CommandContext& ctx, const std::string& name) {
+  const Command* c = find_command(name);
+  if (c == nullptr) {
+    std::cerr << "redoubt: unknown command '" << name << "' (see 'redoubt help')\n";
+    return kExitUsage;
+  }
+  for (const auto& a : ctx.args) {
+    if (a == "--help" || a == "-h") {
+      std::cout << "usage: redoubt [GLOBAL OPTIONS] " << c->usage << "\n\n" << c->summary << "\n";
+      return kExitOk;
+    }
+  }
+  if (ctx.attempt > 0 && !c->read_only) {
+    std::cerr << "redoubt: the ui stopped unexpectedly while running '" << name
+              << "'; not repeating it. Check 'redoubt history' before trying again.\n";
+    return kExitError;
+  }
+  return kj::evalNow([&ctx, c] { return c->run(ctx); }).catch_([](kj::Exception&& e) -> int {
+    ipc::RemoteError err = ipc::from_exception(e);
+    std::cerr << "redoubt: " << err.what() << "\n";
+    return exit_code_for(err.code());
+  });
+}
+
+}  // namespace redoubt::ui

@@ -1,0 +1,65 @@
+// redoubt-ui: the only process that touches the terminal. It asks the broker
+// for the command line over IPC, runs the command against the Wallet
+// capability, prints the result and exits with the command's exit code.
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <iostream>
+
+#include "ipc/child.h"
+#include "ipc/wallet.capnp.h"
+#include "ui/commands.h"
+#include "ui/exit_codes.h"
+
+namespace {
+
+using redoubt::ipc::schema::Ui;
+
+class UiServer final : public Ui::Server {
+ protected:
+  kj::Promise<void> hello(HelloContext context) override {
+    auto info = context.getResults().initInfo();
+    info.setProcess("ui");
+    info.setPid(getpid());
+    info.setVersion(REDOUBT_VERSION);
+    return kj::READY_NOW;
+  }
+};
+
+}  // namespace
+
+int main() {
+  using namespace redoubt;
+  // A password may pass through here on its way to keyd: no core, no ptrace.
+  prctl(PR_SET_DUMPABLE, 0);
+  struct rlimit no_core = {0, 0};
+  setrlimit(RLIMIT_CORE, &no_core);
+
+  return ipc::run_child(
+      [](kj::AsyncIoContext&) -> capnp::Capability::Client { return kj::heap<UiServer>(); },
+      /*lock_down=*/nullptr,
+      [](ipc::ChildContext& ctx) -> kj::Promise<void> {
+        auto wallet = ctx.peer.remote<ipc::schema::Wallet>();
+        return wallet.invocationRequest().send().then(
+            [&ctx, wallet](auto&& r) mutable -> kj::Promise<void> {
+              auto inv = r.getInvocation();
+              std::vector<std::string> args;
+              for (auto a : inv.getArgs()) args.emplace_back(a.cStr());
+              std::string name = args.empty() ? "help" : args[0];
+              if (!args.empty()) args.erase(args.begin());
+              // The command context (and its Wallet client) lives exactly as
+              // long as the command's promise, inside the event loop.
+              auto cmd = kj::heap<ui::CommandContext>(
+                  ui::CommandContext{wallet, std::move(args), inv.getJson(), inv.getInteractive(),
+                                     inv.getAttempt(), ctx.io.provider->getTimer()});
+              auto& ref = *cmd;
+              return ui::run_invocation(ref, name)
+                  .then([&ctx](int code) {
+                    std::cout.flush();
+                    ctx.exit_code = code;
+                  })
+                  .attach(kj::mv(cmd));
+            });
+      });
+}

@@ -1,0 +1,24 @@
+// How the ui prints: aligned tables for people, one JSON document with --json.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace redoubt::ui {
+
+using Json = nlohmann::ordered_json;
+
+// A table with a header row; columns are padded to the widest cell.
+std::string render_table(const std::vector<std::string>& header,
+                         const std::vector<std::vector<std::string>>& rows);
+
+// Exact decimal NMC with 8 places from satoshi ("1.50000000"); no floating point.
+std::string format_amount(int64_t sat);
+
+// Prints `doc` (pretty) followed by a newline on stdout.
+void print_json(const Json& doc);
+
+}  // namespace redoubt::ui
