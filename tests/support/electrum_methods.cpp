@@ -273,7 +273,9 @@ json ElectrumMethods::handle(SessionState& s, const std::string& method, const j
     long long cp = p.has(1) ? non_negative_integer(p.at(1)) : 0;
     auto ix = u_.index();
     if (height > ix->height) bad_request("height " + with_commas(height) + " out of range");
-    std::string hex = chain::to_hex(header_for(*ix, static_cast<int>(height), cp != 0, mode));
+    // AuxPoW is cut to 80 bytes under a checkpoint from protocol 1.4.1 on.
+    const bool cut = cp != 0 && s.protocol_at_least(1, 4, 1);
+    std::string hex = chain::to_hex(header_for(*ix, static_cast<int>(height), cut, mode));
     if (cp == 0) return hex;
     json r = cp_proof(*ix, height, cp, mode == Misbehaviour::bad_merkle);
     r["header"] = hex;
@@ -288,9 +290,10 @@ json ElectrumMethods::handle(SessionState& s, const std::string& method, const j
     count = std::min<long long>(count, kMaxChunkSize);
     if (start > ix->height) count = 0;
     count = std::min<long long>(count, ix->height - start + 1);
+    const bool cut = cp != 0 && s.protocol_at_least(1, 4, 1);
     std::string hex;
     for (long long h = start; h < start + count; ++h) {
-      hex += chain::to_hex(header_for(*ix, static_cast<int>(h), cp != 0, mode));
+      hex += chain::to_hex(header_for(*ix, static_cast<int>(h), cut, mode));
     }
     json r{{"hex", hex}, {"count", count}, {"max", kMaxChunkSize}};
     if (count && cp)
@@ -473,27 +476,34 @@ json ElectrumMethods::handle(SessionState& s, const std::string& method, const j
     if (cp > ix->height) {
       bad_request("cp_height " + with_commas(cp) + " > chain height " + with_commas(ix->height));
     }
+    // As the Namecoin ElectrumX's name_get_value_proof: newest first, each
+    // with its transaction and merkle proof; stop where the gap to the newer
+    // entry exceeds the expiration depth (older history cannot matter) and
+    // after the first entry a checkpoint covers (that one carries its header
+    // proof).
     json entries = json::array();
     auto it = ix->name_history.find(sh);
     if (!withhold && it != ix->name_history.end()) {
-      // Newest first, back to (and including) the latest registration: the
-      // chain of updates a client needs to trust the current value.
+      std::optional<int> prev;
       for (auto c = it->second.rbegin(); c != it->second.rend(); ++c) {
+        if (prev && c->height < *prev - kRegtestNameExpiration) break;
         const auto& info = ix->txs.at(c->txid);
         const auto& txids = ix->block_txids[static_cast<size_t>(c->height)];
-        entries.push_back({{"height", c->height},
-                           {"tx", chain::to_hex(served_tx(info.raw, mode))},
-                           {"tx_merkle",
-                            {{"merkle", hex_list(merkle_branch_of(txids, info.pos),
-                                                 mode == Misbehaviour::bad_merkle)},
-                             {"pos", info.pos}}}});
-        chain::Transaction tx = chain::parse_transaction(info.raw);
-        bool firstupdate = false;
-        for (const auto& o : tx.outputs) {
-          auto ns = chain::decode_name_script(o.script_pubkey);
-          if (ns && ns->op.type == chain::NameOpType::kNameFirstUpdate) firstupdate = true;
+        json e{{"height", c->height},
+               {"tx", chain::to_hex(served_tx(info.raw, mode))},
+               {"tx_merkle",
+                {{"merkle",
+                  hex_list(merkle_branch_of(txids, info.pos), mode == Misbehaviour::bad_merkle)},
+                 {"pos", info.pos}}}};
+        const bool covered = c->height <= cp;
+        if (covered) {
+          json h = cp_proof(*ix, c->height, cp, mode == Misbehaviour::bad_merkle);
+          h["header"] = chain::to_hex(header_for(*ix, c->height, true, mode));
+          e["header"] = h;
         }
-        if (firstupdate) break;
+        entries.push_back(std::move(e));
+        if (covered) break;
+        prev = c->height;
       }
     }
     return json{{sh, entries}};

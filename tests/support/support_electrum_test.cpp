@@ -289,6 +289,9 @@ TEST_F(ElectrumTest, TlsBatchesAndJsonRpcErrors) {
   JsonClient t = electrum_tls();
   EXPECT_EQ(t.result("server.version", {"tls", "1.4"})[1], "1.4");
   EXPECT_EQ(t.result("blockchain.headers.subscribe")["height"], universe().height());
+  // Before 1.4.1 ElectrumX does not cut the AuxPoW under a checkpoint.
+  json p = t.result("blockchain.block.header", {1, universe().height()});
+  EXPECT_EQ(p["header"].get<std::string>().size(), 2u * 294);
 
   JsonClient c = electrum_tcp();
   c.send_line(R"([{"jsonrpc":"2.0","method":"server.ping","id":1},)"
