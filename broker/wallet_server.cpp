@@ -85,4 +85,37 @@ kj::Promise<void> WalletServer::stop(StopContext context) {
   return kj::READY_NOW;
 }
 
+kj::Promise<void> WalletServer::create(CreateContext context) {
+  // The password passes through here on its way to keyd: it stays in this
+  // Cap'n Proto message and is never copied into the broker's own state.
+  auto params = context.getParams();
+  auto req = ctx_.supervisor->signer().createRequest();
+  req.setPassword(params.getPassword());
+  req.setSeedType(params.getSeedType());
+  req.setNetwork(to_schema(ctx_.options.network));
+  return req.send().then([context](auto&& r) mutable {
+    // TODO(wallet): store r.getAccounts() as the watch-only view.
+    context.getResults().setPhrase(r.getPhrase());
+  });
+}
+
+kj::Promise<void> WalletServer::restore(RestoreContext context) {
+  auto params = context.getParams();
+  auto req = ctx_.supervisor->signer().restoreRequest();
+  req.setPhrase(params.getPhrase());
+  req.setSeedPassphrase(params.getSeedPassphrase());
+  req.setSeedType(params.getSeedType());
+  req.setPassword(params.getPassword());
+  req.setNetwork(to_schema(ctx_.options.network));
+  return req.send().ignoreResult();
+}
+
+kj::Promise<void> WalletServer::changePassword(ChangePasswordContext context) {
+  auto params = context.getParams();
+  auto req = ctx_.supervisor->signer().changePasswordRequest();
+  req.setOldPassword(params.getOldPassword());
+  req.setNewPassword(params.getNewPassword());
+  return req.send().ignoreResult();
+}
+
 }  // namespace redoubt::broker

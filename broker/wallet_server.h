@@ -28,6 +28,9 @@ class WalletServer final : public ipc::schema::Wallet::Server {
   kj::Promise<void> getInfo(GetInfoContext context) override;
   kj::Promise<void> finish(FinishContext context) override;
   kj::Promise<void> stop(StopContext context) override;
+  kj::Promise<void> create(CreateContext context) override;
+  kj::Promise<void> restore(RestoreContext context) override;
+  kj::Promise<void> changePassword(ChangePasswordContext context) override;
 
  private:
   BrokerContext& ctx_;

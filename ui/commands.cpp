@@ -5,6 +5,7 @@
 #include <map>
 
 #include "ipc/errors.h"
+#include "ui/command_impls.h"
 #include "ui/exit_codes.h"
 #include "ui/output.h"
 
@@ -189,6 +190,15 @@ const std::vector<Command>& commands() {
        cmd_getinfo},
       {"watch", "General", "watch [SECONDS] [--count N]",
        "Show getinfo every SECONDS (default 1) until interrupted, or N times.", true, cmd_watch},
+      {"create", "Wallet", "create [--seed-type segwit|standard]",
+       "Create a new wallet: keyd makes a seed, encrypts it with your password, and shows the "
+       "phrase once.",
+       false, cmd_create},
+      {"restore", "Wallet", "restore [--bip39] [--passphrase P] [PHRASE]",
+       "Restore a wallet from an Electrum or BIP39 seed phrase (asked for when not given).", false,
+       cmd_restore},
+      {"password", "Wallet", "password", "Change the keystore password (re-encrypts atomically).",
+       false, cmd_password},
   };
   return table;
 }
