@@ -94,12 +94,28 @@ ElectrumIndex ElectrumIndex::build(const RegtestChain& chain, const Mempool& mem
   return ix;
 }
 
-std::string ElectrumIndex::status(const std::string& sh, bool& has_history) const {
-  std::string s;
-  if (auto it = history.find(sh); it != history.end()) {
-    for (const auto& c : it->second) {
-      s += chain::to_hex_reversed(c.txid) + ":" + std::to_string(c.height) + ":";
+std::vector<ElectrumIndex::Confirmed> ElectrumIndex::confirmed_history(const std::string& sh,
+                                                                       bool with_orphans) const {
+  std::vector<Confirmed> out;
+  for (const auto* m : {&history, &name_history}) {
+    if (auto it = m->find(sh); it != m->end())
+      out.insert(out.end(), it->second.begin(), it->second.end());
+  }
+  if (with_orphans) {
+    if (auto it = orphaned_name_history.find(sh); it != orphaned_name_history.end()) {
+      out.insert(out.end(), it->second.begin(), it->second.end());
+      std::stable_sort(out.begin(), out.end(),
+                       [](const Confirmed& a, const Confirmed& b) { return a.height < b.height; });
     }
+  }
+  return out;
+}
+
+std::string ElectrumIndex::status(const std::string& sh, bool& has_history,
+                                  bool with_orphans) const {
+  std::string s;
+  for (const auto& c : confirmed_history(sh, with_orphans)) {
+    s += chain::to_hex_reversed(c.txid) + ":" + std::to_string(c.height) + ":";
   }
   if (auto it = mempool.find(sh); it != mempool.end()) {
     for (const auto& u : it->second) {
@@ -109,6 +125,21 @@ std::string ElectrumIndex::status(const std::string& sh, bool& has_history) cons
   has_history = !s.empty();
   if (!has_history) return {};
   return chain::to_hex(chain::sha256(chain::as_span(s)));
+}
+
+std::vector<std::pair<std::string, ElectrumIndex::Confirmed>> name_index_entries(const Block& b,
+                                                                                 int height) {
+  std::vector<std::pair<std::string, ElectrumIndex::Confirmed>> out;
+  for (size_t p = 0; p < b.txs.size(); ++p) {
+    if (!b.txs[p].is_name_tx()) continue;
+    for (const auto& o : b.txs[p].outputs) {
+      auto ns = chain::decode_name_script(o.script_pubkey);
+      if (ns && ns->op.type != chain::NameOpType::kNameNew) {
+        out.push_back({chain::name_index_script_hash(ns->op.name), {b.txids[p], height}});
+      }
+    }
+  }
+  return out;
 }
 
 }  // namespace redoubt::testsupport

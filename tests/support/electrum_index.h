@@ -52,13 +52,24 @@ struct ElectrumIndex {
   std::map<std::string, int64_t> mempool_delta;             // unconfirmed balance
   std::set<std::pair<chain::Hash256, uint32_t>> mempool_spends;
   std::map<std::string, std::vector<Confirmed>> name_history;  // name-index script hash
+  // Name-index entries of blocks orphaned by reorgs (served only in the
+  // stale_name_history misbehaviour, imitating ElectrumX).
+  std::map<std::string, std::vector<Confirmed>> orphaned_name_history;
 
   static ElectrumIndex build(const RegtestChain& chain, const Mempool& mempool);
 
   // ElectrumX's status: sha256 of "txid:height:" for the history then the
   // mempool (height 0, or -1 with unconfirmed inputs); null without history.
-  std::string status(const std::string& scripthash, bool& has_history) const;
+  std::string status(const std::string& scripthash, bool& has_history,
+                     bool with_orphans = false) const;
+  // Confirmed history as served: the name index with orphaned entries merged
+  // in when `with_orphans`, ordered by height.
+  std::vector<Confirmed> confirmed_history(const std::string& scripthash, bool with_orphans) const;
 };
+
+// The name-index entries (script hash -> txid, height) of one block.
+std::vector<std::pair<std::string, ElectrumIndex::Confirmed>> name_index_entries(const Block& b,
+                                                                                 int height);
 
 // The ElectrumX script hash of an output script (name prefix stripped).
 std::string owner_script_hash(chain::ByteSpan script);

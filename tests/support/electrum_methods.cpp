@@ -188,7 +188,7 @@ json ElectrumMethods::scripthash_status(const SessionState& s, const std::string
   if (s.mode == Misbehaviour::withhold_history) return nullptr;
   auto ix = u_.index();
   bool has = false;
-  std::string st = ix->status(sh, has);
+  std::string st = ix->status(sh, has, s.mode == Misbehaviour::stale_name_history);
   return has ? json(st) : json(nullptr);
 }
 
@@ -339,12 +339,8 @@ json ElectrumMethods::handle(SessionState& s, const std::string& method, const j
     if (withhold) return out;
     if (method == "blockchain.scripthash.get_history") {
       // The name index is part of the same history space in ElectrumX.
-      for (const auto* m : {&ix->history, &ix->name_history}) {
-        if (auto it = m->find(sh); it != m->end()) {
-          for (const auto& c : it->second) {
-            out.push_back({{"tx_hash", chain::to_hex_reversed(c.txid)}, {"height", c.height}});
-          }
-        }
+      for (const auto& c : ix->confirmed_history(sh, mode == Misbehaviour::stale_name_history)) {
+        out.push_back({{"tx_hash", chain::to_hex_reversed(c.txid)}, {"height", c.height}});
       }
     }
     if (auto it = ix->mempool.find(sh); it != ix->mempool.end()) {

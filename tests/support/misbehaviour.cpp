@@ -6,7 +6,7 @@
 namespace redoubt::testsupport {
 
 namespace {
-constexpr std::array<std::pair<Misbehaviour, std::string_view>, 11> kNames = {{
+constexpr std::array<std::pair<Misbehaviour, std::string_view>, 12> kNames = {{
     {Misbehaviour::none, "none"},
     {Misbehaviour::wrong_headers, "wrong_headers"},
     {Misbehaviour::truncated_headers, "truncated_headers"},
@@ -18,6 +18,7 @@ constexpr std::array<std::pair<Misbehaviour, std::string_view>, 11> kNames = {{
     {Misbehaviour::endless_line, "endless_line"},
     {Misbehaviour::stall, "stall"},
     {Misbehaviour::drop, "drop"},
+    {Misbehaviour::stale_name_history, "stale_name_history"},
 }};
 }  // namespace
 

@@ -20,6 +20,9 @@ enum class Misbehaviour {
   endless_line,       // after the first request: an endless line without '\n'
   stall,              // reads requests, never answers
   drop,               // closes the connection on the first request
+  // ElectrumX's known bug: name-index history keeps entries of blocks that a
+  // reorg orphaned. Our server is correct by default; wallets must tolerate this.
+  stale_name_history,
 };
 
 std::string_view to_string(Misbehaviour m);

@@ -410,6 +410,25 @@ TEST_F(MisbehaviourTest, FakeNameValue) {
   EXPECT_TRUE(faked);
 }
 
+TEST_F(MisbehaviourTest, StaleNameHistoryImitatesElectrumXAfterReorg) {
+  std::string fu = universe().name_register("d/stale", "v");
+  const int old_height = universe().height();
+  std::string sh = chain::name_index_script_hash(chain::as_span("d/stale"));
+  universe().reorg(1);  // the firstupdate's block is orphaned
+  EXPECT_EQ(electrum_tcp().result("blockchain.scripthash.get_history", {sh}), json::array());
+  json stale = misbehaving(Misbehaviour::stale_name_history)
+                   .result("blockchain.scripthash.get_history", {sh});
+  EXPECT_EQ(stale, json::array({{{"tx_hash", fu}, {"height", old_height}}}));
+  universe().mine(1);  // mined again, at a new height
+  const int new_height = universe().height();
+  EXPECT_EQ(electrum_tcp().result("blockchain.scripthash.get_history", {sh}),
+            json::array({{{"tx_hash", fu}, {"height", new_height}}}));
+  EXPECT_EQ(misbehaving(Misbehaviour::stale_name_history)
+                .result("blockchain.scripthash.get_history", {sh})
+                .size(),
+            2u);
+}
+
 TEST_F(MisbehaviourTest, HugeAndEndlessLinesStallAndDrop) {
   JsonClient huge = misbehaving(Misbehaviour::huge_line);
   huge.send_line(R"({"jsonrpc":"2.0","method":"server.ping","id":1})");

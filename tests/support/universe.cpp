@@ -108,8 +108,11 @@ void Universe::changed() {
 
 std::shared_ptr<const ElectrumIndex> Universe::index() const {
   std::lock_guard lk(mu_);
-  if (!index_)
-    index_ = std::make_shared<const ElectrumIndex>(ElectrumIndex::build(chain_, mempool_));
+  if (!index_) {
+    ElectrumIndex ix = ElectrumIndex::build(chain_, mempool_);
+    ix.orphaned_name_history = orphaned_name_history_;
+    index_ = std::make_shared<const ElectrumIndex>(std::move(ix));
+  }
   return index_;
 }
 
@@ -212,6 +215,11 @@ int Universe::reorg(int n) {
   {
     std::lock_guard lk(mu_);
     if (n < 1 || n >= chain_.height()) throw std::invalid_argument("reorg: bad depth");
+    for (int bh = chain_.height() - n + 1; bh <= chain_.height(); ++bh) {
+      for (auto& [sh, c] : name_index_entries(chain_.block(bh), bh)) {
+        orphaned_name_history_[sh].push_back(c);
+      }
+    }
     auto txs = chain_.disconnect(n);
     ++reorg_counter_;
     // The competing chain is one block longer and carries none of the

@@ -135,6 +135,7 @@ class Universe {
   // Pending registrations of the universe's own names: salt by name.
   std::map<std::string, chain::Bytes> salts_;
   mutable std::shared_ptr<const ElectrumIndex> index_;
+  std::map<std::string, std::vector<ElectrumIndex::Confirmed>> orphaned_name_history_;
 
   std::unique_ptr<ElectrumMethods> methods_;
   std::unique_ptr<ElectrumServer> electrum_;
