@@ -58,8 +58,9 @@ AuxPow read_auxpow(Reader& r) {
 }
 
 uint32_t auxpow_expected_index(uint32_t nonce, int32_t chain_id, unsigned height) {
-  // A linear congruential step, wrapping in 32 bits as namecoind documents;
-  // height <= 30, so the modulus fits.
+  // A linear congruential step, wrapping in 32 bits as namecoind documents.
+  // check() only calls this with height <= 30; refuse what would overflow.
+  if (height > kMaxChainMerkleBranch) throw ChainError("chain merkle height too large");
   uint32_t rand = nonce;
   rand = rand * 1103515245u + 12345u;
   rand += static_cast<uint32_t>(chain_id);

@@ -40,6 +40,7 @@ AuxPow read_auxpow(Reader& r);
 
 // namecoind's CAuxPow::getExpectedIndex: the slot in the chain merkle tree a
 // chain must use for a given nonce, so the same work cannot count twice.
+// Throws ChainError for height > 30.
 uint32_t auxpow_expected_index(uint32_t nonce, int32_t chain_id, unsigned height);
 
 // CAuxPow::check: returns an empty string when valid, else the reason.

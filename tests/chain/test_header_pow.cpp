@@ -188,6 +188,9 @@ TEST_F(AuxpowRules, WrongChainIndexIsRejected) {
   // The root moves, so it is no longer found in the coinbase.
   EXPECT_EQ(why(h37174), "Aux POW missing chain merkle root in parent coinbase");
   EXPECT_EQ(auxpow_expected_index(0, 1, 0), 0u);
+  // The real header's slot: nonce 0 and merkle height 4 give index 11 for chain 1.
+  EXPECT_EQ(auxpow_expected_index(0, 1, 4), 11u);
+  EXPECT_THROW(auxpow_expected_index(0, 1, 31), ChainError);
 }
 
 TEST_F(AuxpowRules, OurBlockMustBeCommitted) {
