@@ -1,6 +1,11 @@
 #include "sandbox/spawn.h"
 
 #include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/securebits.h>
+#include <poll.h>
+#include <sched.h>
+#include <sys/apparmor.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -8,28 +13,98 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <cstring>
+#include <mutex>
+
+#include "policies/policy.h"
+#include "sandbox/view.h"
 
 namespace redoubt::sandbox {
 namespace {
 
-// Closes every fd above `first` (close_range exists since Linux 5.9; fall
-// back to a loop over the soft limit).
-void close_from(int first) {
-  if (syscall(SYS_close_range, first, ~0U, 0) == 0) return;
-  struct rlimit rl;
-  int max = (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
-                ? static_cast<int>(rl.rlim_cur)
-                : 4096;
-  for (int fd = first; fd < max; ++fd) close(fd);
+// Closes every fd from `first` up, except `keep` (close_range exists since
+// Linux 5.9; fall back to a loop over the soft limit).
+void close_from(int first, int keep) {
+  auto range = [](unsigned lo, unsigned hi) {
+    if (lo > hi) return;
+    if (syscall(SYS_close_range, lo, hi, 0) == 0) return;
+    struct rlimit rl;
+    unsigned max = (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+                       ? static_cast<unsigned>(rl.rlim_cur)
+                       : 4096;
+    for (unsigned fd = lo; fd <= hi && fd < max; ++fd) close(static_cast<int>(fd));
+  };
+  if (keep >= first) {
+    range(static_cast<unsigned>(first), static_cast<unsigned>(keep) - 1);
+    range(static_cast<unsigned>(keep) + 1, ~0U);
+  } else {
+    range(static_cast<unsigned>(first), ~0U);
+  }
 }
 
-[[noreturn]] void die(int status) { _exit(status); }
+size_t cstrlen(const char* s) {
+  size_t n = 0;
+  while (s[n]) ++n;
+  return n;
+}
+
+// Child side: tells the parent which step failed (through the status pipe)
+// and exits. Async-signal-safe: fixed buffer, write(2).
+[[noreturn]] void fail(int status_fd, const char* step, int err, int code) {
+  char buf[256];
+  size_t n = 0;
+  auto put = [&](const char* s) {
+    for (; *s && n < sizeof buf - 1; ++s) buf[n++] = *s;
+  };
+  put(step);
+  put(": ");
+  put(strerrorname_np(err) ? strerrorname_np(err) : "error");
+  if (status_fd >= 0) (void)!write(status_fd, buf, n);
+  _exit(code);
+}
+
+bool write_file(const char* path, const char* text) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  size_t len = cstrlen(text);
+  bool ok = write(fd, text, len) == static_cast<ssize_t>(len);
+  close(fd);
+  return ok;
+}
+
+// A pipe whose ends sit at fd 10 or above, clear of 0-3 which the child
+// rearranges.
+bool high_pipe(int fds[2]) {
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) != 0) return false;
+  for (int i = 0; i < 2; ++i) {
+    fds[i] = fcntl(p[i], F_DUPFD_CLOEXEC, 10);
+    close(p[i]);
+  }
+  return fds[0] >= 0 && fds[1] >= 0;
+}
+
+struct Limit {
+  int resource;
+  struct rlimit value;
+};
 
 }  // namespace
 
-pid_t spawn(const SpawnSpec& spec) {
-  // Build argv and envp before fork: allocation is not async-signal-safe.
+bool apparmor_enabled() {
+  static std::once_flag once;
+  static bool enabled = false;
+  std::call_once(once, [] {
+    enabled = aa_is_enabled() == 1;
+    if (!enabled) fprintf(stderr, "redoubt: AppArmor not enabled; relying on the other layers\n");
+  });
+  return enabled;
+}
+
+pid_t spawn(const SpawnSpec& spec, std::string* failure) {
+  // Build argv, envp and the whole sandbox plan before fork: allocation is
+  // not async-signal-safe, and the broker has threads.
   std::vector<char*> argv;
   for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
@@ -38,14 +113,92 @@ pid_t spawn(const SpawnSpec& spec) {
   envp.push_back(nullptr);
   const pid_t parent = getpid();
 
-  pid_t pid = fork();
-  if (pid < 0) throw SandboxError(std::string("fork failed: ") + strerror(errno));
-  if (pid > 0) return pid;
+  const policies::Policy* policy = nullptr;
+  if (!spec.policy.empty()) {
+    try {
+      policy = &policies::policy(spec.policy);
+    } catch (const std::out_of_range& e) {
+      throw SandboxError(e.what());
+    }
+  }
+  unsigned long clone_flags = SIGCHLD;
+  ViewPlan view;
+  std::string uid_map, gid_map, aa_exec;
+  std::vector<Limit> limits;
+  if (policy) {
+    clone_flags |= static_cast<unsigned long>(policy->namespaces);
+    if (policy->view) {
+      clone_flags |= CLONE_NEWUSER | CLONE_NEWNS;
+      view = plan_view(*policy, spec.params, spec.path);
+    }
+    // Map the broker's ids to themselves: the child keeps its files'
+    // ownership and has capabilities only inside its own namespaces.
+    uid_map = std::to_string(geteuid()) + " " + std::to_string(geteuid()) + " 1";
+    gid_map = std::to_string(getegid()) + " " + std::to_string(getegid()) + " 1";
+    // libapparmor's aa_change_onexec() allocates (asprintf), which a child
+    // of a threaded process must not; this is the write it does, prepared here.
+    if (!policy->apparmor.empty() && apparmor_enabled()) aa_exec = "exec " + policy->apparmor;
+    for (const auto& r : policy->rlimits) {
+      struct rlimit cur;
+      if (getrlimit(r.resource, &cur) != 0) continue;
+      rlim_t v = r.value;
+      if (cur.rlim_max != RLIM_INFINITY && cur.rlim_max < v) v = cur.rlim_max;
+      limits.push_back({r.resource, {v, v}});
+    }
+  }
+
+  int status[2];  // child -> parent: empty at exec, else the failed step
+  int alive[2];   // parent -> child: EOF means the parent died
+  if (!high_pipe(status)) throw SandboxError(std::string("pipe: ") + strerror(errno));
+  if (!high_pipe(alive)) {
+    close(status[0]);
+    close(status[1]);
+    throw SandboxError(std::string("pipe: ") + strerror(errno));
+  }
+
+  // clone() rather than fork(): the new pid namespace must hold the child
+  // itself, not only its children (unshare(CLONE_NEWPID) would do that).
+  long rc = syscall(SYS_clone, clone_flags, nullptr, nullptr, nullptr, nullptr);
+  if (rc < 0) {
+    int err = errno;
+    for (int fd : {status[0], status[1], alive[0], alive[1]}) close(fd);
+    throw SandboxError(std::string("clone: ") + strerror(err) +
+                       (err == EPERM || err == ENOSPC || err == EINVAL
+                            ? " (unprivileged user namespaces disabled?)"
+                            : ""));
+  }
+  if (rc > 0) {
+    const pid_t pid = static_cast<pid_t>(rc);
+    close(status[1]);
+    close(alive[0]);
+    // Wait for exec (EOF) or a failure report; keep `alive` open until then.
+    std::string msg;
+    char buf[256];
+    ssize_t n;
+    while ((n = read(status[0], buf, sizeof buf)) != 0) {
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) break;
+      msg.append(buf, static_cast<size_t>(n));
+    }
+    close(status[0]);
+    close(alive[1]);
+    if (failure) *failure = msg;
+    return pid;
+  }
 
   // --- child: async-signal-safe calls only from here on ---
-  // Die with the broker; if it already died between fork and here, exit now.
-  if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) die(126);
-  if (getppid() != parent) die(126);
+  const int sfd = status[1];
+  close(status[0]);
+  close(alive[1]);
+  // Die with the broker. In a new pid namespace getppid() is 0, so the
+  // check that it did not die before this point is the `alive` pipe.
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail(sfd, "pdeathsig", errno, 126);
+  if (!policy && getppid() != parent) _exit(126);
+  struct pollfd pfd {
+    alive[0], POLLIN, 0
+  };
+  if (poll(&pfd, 1, 0) == 1) _exit(126);
+  close(alive[0]);
   // Signals the broker blocked or ignored must not carry over.
   sigset_t none;
   sigemptyset(&none);
@@ -55,21 +208,68 @@ pid_t spawn(const SpawnSpec& spec) {
   if (spec.channel_fd >= 0) {
     // dup2 clears CLOEXEC on the new fd; if it is already 3, clear it by hand.
     if (spec.channel_fd == 3) {
-      if (fcntl(3, F_SETFD, 0) != 0) die(126);
+      if (fcntl(3, F_SETFD, 0) != 0) fail(sfd, "channel fd", errno, 126);
     } else if (dup2(spec.channel_fd, 3) != 3) {
-      die(126);
+      fail(sfd, "channel fd", errno, 126);
     }
   }
   if (!spec.inherit_stdio) {
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-    if (null < 0) die(126);
+    if (null < 0) fail(sfd, "open /dev/null", errno, 126);
     for (int fd = 0; fd <= 2; ++fd)
-      if (dup2(null, fd) != fd) die(126);
+      if (dup2(null, fd) != fd) fail(sfd, "stdio", errno, 126);
   }
-  close_from(spec.channel_fd >= 0 ? 4 : 3);
+  close_from(spec.channel_fd >= 0 ? 4 : 3, sfd);
+
+  if (policy) {
+    if (clone_flags & CLONE_NEWUSER) {
+      // Writing our own single-id maps needs no privilege; setgroups must
+      // be denied first (user_namespaces(7)).
+      if (!write_file("/proc/self/setgroups", "deny")) fail(sfd, "setgroups", errno, 126);
+      if (!write_file("/proc/self/uid_map", uid_map.c_str())) fail(sfd, "uid_map", errno, 126);
+      if (!write_file("/proc/self/gid_map", gid_map.c_str())) fail(sfd, "gid_map", errno, 126);
+    }
+    if (!aa_exec.empty() && !write_file("/proc/self/attr/apparmor/exec", aa_exec.c_str()) &&
+        !write_file("/proc/self/attr/exec", aa_exec.c_str()))
+      fail(sfd, "AppArmor change_onexec", errno, 126);
+    if (policy->view) {
+      const ViewOp* bad = nullptr;
+      int err = run_view(view, &bad);
+      if (err != 0) {
+        char step[200] = "view: ";
+        size_t n = cstrlen(step);
+        for (const char* s = bad->a.c_str(); *s && n < sizeof step - 1; ++s) step[n++] = *s;
+        step[n] = 0;
+        fail(sfd, step, -err, 126);
+      }
+    }
+    for (const auto& l : limits)
+      if (setrlimit(static_cast<__rlimit_resource>(l.resource), &l.value) != 0)
+        fail(sfd, "setrlimit", errno, 126);
+    // Drop every capability the new user namespace gave us, for good: lock
+    // SECBIT_NOROOT so that uid 0 (a root broker) gains none at exec, empty
+    // the bounding and ambient sets, then the process sets.
+    if (clone_flags & CLONE_NEWUSER) {
+      if (prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |
+                                       SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED |
+                                       SECBIT_NO_CAP_AMBIENT_RAISE |
+                                       SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED) != 0)
+        fail(sfd, "securebits", errno, 126);
+      for (int cap = 0; cap <= 63; ++cap)
+        if (prctl(PR_CAPBSET_DROP, cap) != 0 && errno != EINVAL) fail(sfd, "capbset", errno, 126);
+    }
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0)
+      fail(sfd, "ambient caps", errno, 126);
+    struct __user_cap_header_struct hdr {
+      _LINUX_CAPABILITY_VERSION_3, 0
+    };
+    struct __user_cap_data_struct data[2] = {};
+    if (syscall(SYS_capset, &hdr, data) != 0) fail(sfd, "capset", errno, 126);
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail(sfd, "no_new_privs", errno, 126);
+  }
 
   execve(spec.path.c_str(), argv.data(), envp.data());
-  die(127);
+  fail(sfd, "exec", errno, 127);
 }
 
 }  // namespace redoubt::sandbox

@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -23,13 +24,30 @@ struct SpawnSpec {
   int channel_fd = -1;            // becomes fd 3 in the child (ipc::kChildFd)
   bool inherit_stdio = false;     // keep 0/1/2 (the ui's terminal); else /dev/null
   std::string policy;             // policy name in policies/ ("keyd", "netd", "ui"); "" = none
+  // Values for the policy's `{name}` templates: "keystore" (keyd's keystore
+  // directory, bound writable), "tor_socket" (netd's proxy socket, the only
+  // socket in its view). A missing one leaves that path out of the view.
+  std::map<std::string, std::string> params;
 };
 
 // Forks and execs. Everything the child needs is prepared before fork(): the
 // child only calls async-signal-safe functions. The child gets
 // PR_SET_PDEATHSIG(SIGKILL), so it dies when the broker dies. Throws
-// SandboxError when fork fails; an exec or confinement failure in the child
-// shows as exit status 127 (exec) or 126 (confinement).
-pid_t spawn(const SpawnSpec& spec);
+// SandboxError when fork fails or the policy is unknown; an exec or
+// confinement failure in the child shows as exit status 127 (exec) or 126
+// (confinement), and `failure` (if given) says which step failed and why.
+//
+// With a policy, between fork and exec: new user, mount, pid, ipc, uts (and
+// per policy network) namespaces in one clone(); the uid/gid mapped to
+// themselves; AppArmor's exec label set (when AppArmor is enabled); the
+// private view (sandbox/view.h); rlimits; every capability dropped and
+// SECBIT_NOROOT locked (so uid 0 gains none at exec); no_new_privs. The
+// child is pid 1 of its pid namespace. spawn() returns once the child has
+// exec'ed or failed (it waits on a close-on-exec pipe).
+pid_t spawn(const SpawnSpec& spec, std::string* failure = nullptr);
+
+// Whether AppArmor is enabled, checked once; when it is not, spawn() notes
+// it once on stderr and relies on the other layers.
+bool apparmor_enabled();
 
 }  // namespace redoubt::sandbox
