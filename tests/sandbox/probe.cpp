@@ -48,8 +48,14 @@ long connect_unix(const char* path) {
   if (fd < 0) return fd;
   sockaddr_un sa{};
   sa.sun_family = AF_UNIX;
-  std::snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
-  long rc = connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
+  socklen_t len = sizeof sa;
+  if (path[0] == '@') {  // an abstract socket: a leading NUL, no file
+    std::snprintf(sa.sun_path + 1, sizeof sa.sun_path - 1, "%s", path + 1);
+    len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + strlen(path));
+  } else {
+    std::snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+  }
+  long rc = connect(fd, reinterpret_cast<sockaddr*>(&sa), len);
   int err = errno;
   close(fd);
   errno = err;
