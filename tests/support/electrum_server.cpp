@@ -5,6 +5,7 @@
 #include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -51,7 +52,11 @@ ElectrumServer::~ElectrumServer() {
 }
 
 void ElectrumServer::start() {
-  ssl_ctx_ = make_self_signed_server_ctx(opts_.cert_path);
+  // A client that hangs up while we write must not kill the test process:
+  // OpenSSL writes to the socket without MSG_NOSIGNAL. (Process-wide, but
+  // this library only ever runs in tests and redoubt-testnet.)
+  ::signal(SIGPIPE, SIG_IGN);
+  ssl_ctx_ = make_self_signed_server_ctx(opts_.cert_path, opts_.cert_extra_dns);
   auto [tcp, tcp_port] = listen_tcp_loopback(opts_.tcp_port);
   auto [tls, tls_port] = listen_tcp_loopback(opts_.tls_port);
   tcp_listen_ = std::move(tcp);

@@ -86,6 +86,7 @@ class ElectrumServer {
     uint16_t tcp_port = 0;  // 0: pick a free port
     uint16_t tls_port = 0;
     std::string cert_path;              // where the self-signed certificate PEM is written
+    std::string cert_extra_dns;         // one more DNS name in the certificate (the onion name)
     size_t max_request_line = 1 << 20;  // longer request lines close the connection
     size_t huge_line_bytes = 4 << 20;   // size of a huge_line reply
   };

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "tests/support/net.h"
+#include "tests/support/onion.h"
 #include "tests/support/socks_server.h"
 
 namespace redoubt::testsupport {
@@ -148,6 +149,18 @@ TEST_F(SocksTest, NoAuthMethodWhenUserPassNotOffered) {
   ASSERT_TRUE(write_all(d.get(), hello2));
   ASSERT_TRUE(read_exact(d.get(), sel, 2));
   EXPECT_EQ(sel[1], 0xff);
+}
+
+TEST(OnionNameTest, V3AddressEncoding) {
+  // Computed independently (Python: sha3_256 and base32) for the key 00 01 .. 1f.
+  std::array<uint8_t, 32> pub{};
+  for (size_t i = 0; i < 32; ++i) pub[i] = static_cast<uint8_t>(i);
+  EXPECT_EQ(onion_v3_address(pub),
+            "aaaqeayeaudaocajbifqydiob4ibceqtcqkrmfyydenbwha5dyp3kead.onion");
+  std::string d = default_universe_onion();
+  EXPECT_EQ(d.size(), 56u + 6u);
+  EXPECT_EQ(d, default_universe_onion());  // stable
+  EXPECT_TRUE(d.ends_with("d.onion"));     // version 3 ends the name in 'd'
 }
 
 }  // namespace

@@ -39,7 +39,7 @@ TestnetProcess::TestnetProcess(const std::string& binary, const std::string& dat
   stdout_fd_ = fds[0];
   if (rc != 0) {
     pid_ = -1;
-    throw std::runtime_error("cannot start " + binary);
+    throw std::runtime_error("cannot start " + binary + " (ctest sets REDOUBT_BIN_DIR)");
   }
   std::string line;
   if (!read_line(stdout_fd_, line, 4096, timeout_ms)) {

@@ -34,7 +34,7 @@ void add_ext(X509* cert, int nid, const char* value) {
 }
 }  // namespace
 
-SslCtxPtr make_self_signed_server_ctx(const std::string& cert_path) {
+SslCtxPtr make_self_signed_server_ctx(const std::string& cert_path, const std::string& extra_dns) {
   std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_EC_gen("P-256"), EVP_PKEY_free);
   if (!key) fail("key generation");
   std::unique_ptr<X509, decltype(&X509_free)> cert(X509_new(), X509_free);
@@ -48,7 +48,9 @@ SslCtxPtr make_self_signed_server_ctx(const std::string& cert_path) {
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
                              reinterpret_cast<const unsigned char*>("electrum.test"), -1, -1, 0);
   X509_set_issuer_name(cert.get(), name);
-  add_ext(cert.get(), NID_subject_alt_name, "DNS:electrum.test,DNS:localhost,IP:127.0.0.1");
+  std::string san = "DNS:electrum.test,DNS:localhost,IP:127.0.0.1";
+  if (!extra_dns.empty()) san += ",DNS:" + extra_dns;
+  add_ext(cert.get(), NID_subject_alt_name, san.c_str());
   add_ext(cert.get(), NID_basic_constraints, "critical,CA:FALSE");
   if (X509_sign(cert.get(), key.get(), EVP_sha256()) == 0) fail("X509_sign");
 

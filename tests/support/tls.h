@@ -18,10 +18,12 @@ struct SslFree {
 };
 using SslPtr = std::unique_ptr<SSL, SslFree>;
 
-// Makes a fresh key and a self-signed certificate (CN and SAN `electrum.test`,
-// `localhost`, IP 127.0.0.1; valid 30 days), writes the certificate PEM to
-// `cert_path` (so clients can pin it) and returns a server context using it.
-SslCtxPtr make_self_signed_server_ctx(const std::string& cert_path);
+// Makes a fresh key and a self-signed certificate (CN `electrum.test`; SAN
+// `electrum.test`, `localhost`, IP 127.0.0.1 and `extra_dns` if given; valid
+// 30 days), writes the certificate PEM to `cert_path` (so clients can pin it)
+// and returns a server context using it.
+SslCtxPtr make_self_signed_server_ctx(const std::string& cert_path,
+                                      const std::string& extra_dns = "");
 
 // A client context that accepts any certificate: tests of the server's
 // framing do not need to verify it (the wallet pins certificates itself).

@@ -14,6 +14,7 @@
 #include "chain/script.h"
 #include "tests/support/control.h"
 #include "tests/support/electrum_methods.h"
+#include "tests/support/onion.h"
 
 namespace redoubt::testsupport {
 
@@ -45,6 +46,7 @@ Universe::Universe(UniverseOptions opts)
       chain_(RegtestChain::Options{opts_.mm_marker}),
       mempool_(Mempool::Options{opts_.min_relay_fee_per_kvb}) {
   if (opts_.datadir.empty()) throw std::invalid_argument("universe: datadir is required");
+  if (opts_.onion_host.empty()) opts_.onion_host = default_universe_onion();
 }
 
 Universe::~Universe() {
@@ -68,6 +70,7 @@ void Universe::start() {
   eo.tcp_port = opts_.tcp_port;
   eo.tls_port = opts_.tls_port;
   eo.cert_path = opts_.datadir + "/server.crt";
+  eo.cert_extra_dns = opts_.onion_host;
   electrum_ = std::make_unique<ElectrumServer>(eo, *methods_);
   electrum_->start();
 

@@ -39,8 +39,9 @@ struct UniverseOptions {
   // blockchain.estimatefee answer (NMC per kB); namecoind's min relay fee is 0.00001.
   double estimatefee_nmc_per_kb = 0.0002;
   int64_t min_relay_fee_per_kvb = 1000;
-  // The .onion name the SOCKS proxy maps to the server (56 base32 characters).
-  std::string onion_host = "redoubttestnetxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.onion";
+  // The .onion name the SOCKS proxy maps to the server; empty: a well-formed
+  // v3 name from a fixed key (default_universe_onion(), stable across runs).
+  std::string onion_host;
 };
 
 // Where the universe listens: the ready line of redoubt-testnet.
