@@ -18,7 +18,10 @@ Policy netd_common(const std::string& name, std::vector<uint64_t> domains) {
   Policy p = child_base(name, "redoubt-netd");
   p.binds.push_back({"{tor_socket}", false});   // connect() needs no writable mount
   p.allow_if.push_back(sets::clone_threads());  // one thread per server session
-  p.allow_if.push_back(sets::fstat_fd());
+  p.allow.push_back({"proxy_discovery",
+                     "stat() of the system Tor socket path (BRIEF: proxy choice); the view holds "
+                     "only the Tor socket, so a stat reveals nothing else",
+                     {"newfstatat"}});
   p.allow_if.push_back({"socket", ArgRule::Kind::kArgIn, 0, 0, std::move(domains),
                         "the proxy connection; any other family is an attack: kill"});
   p.allow.push_back({"connect", "to the proxy socket (the only one in the view)", {"connect"}});
