@@ -25,12 +25,16 @@ JsonClient JsonClient::adopt(Fd fd) {
 }
 
 JsonClient JsonClient::tls(uint16_t port) {
+  return adopt_tls(connect_tcp_loopback(port));
+}
+
+JsonClient JsonClient::adopt_tls(Fd fd, const std::string& sni) {
   JsonClient c;
-  c.fd_ = connect_tcp_loopback(port);
+  c.fd_ = std::move(fd);
   c.ctx_ = make_insecure_client_ctx();
   c.ssl_.reset(SSL_new(c.ctx_.get()));
   SSL_set_fd(c.ssl_.get(), c.fd_.get());
-  SSL_set_tlsext_host_name(c.ssl_.get(), "electrum.test");
+  SSL_set_tlsext_host_name(c.ssl_.get(), sni.c_str());
   if (SSL_connect(c.ssl_.get()) != 1) {
     throw std::runtime_error("TLS handshake failed: " + ssl_error_string());
   }

@@ -19,8 +19,10 @@ class JsonClient {
   static JsonClient tcp(uint16_t port);
   // TLS to 127.0.0.1:port (certificate not verified).
   static JsonClient tls(uint16_t port);
-  // Takes an already connected stream (plain).
+  // Takes an already connected stream (plain), e.g. one through SOCKS.
   static JsonClient adopt(Fd fd);
+  // Same, speaking TLS over it (certificate not verified; SNI `sni`).
+  static JsonClient adopt_tls(Fd fd, const std::string& sni = "electrum.test");
 
   JsonClient(JsonClient&&) = default;
   JsonClient& operator=(JsonClient&&) = default;

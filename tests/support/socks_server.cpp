@@ -235,4 +235,34 @@ void SocksServer::relay(int a, int b) {
   }
 }
 
+Fd socks5_connect(const std::string& socket_path, const std::string& host, uint16_t port,
+                  const std::string& username, const std::string& password) {
+  if (host.size() > 255 || username.size() > 255 || password.size() > 255) {
+    throw std::invalid_argument("socks5_connect: field longer than 255 bytes");
+  }
+  Fd fd = connect_unix(socket_path);
+  auto fail = [](const char* what) -> Fd { throw SocksConnectError(0xff, what); };
+  std::string hello = {0x05, 0x01, 0x02};
+  uint8_t sel[2];
+  if (!write_all(fd.get(), hello) || !read_exact(fd.get(), sel, 2)) return fail("no method reply");
+  if (sel[0] != 0x05 || sel[1] != 0x02) return fail("proxy refused user/pass auth");
+  std::string auth = {0x01, static_cast<char>(username.size())};
+  auth += username;
+  auth += static_cast<char>(password.size());
+  auth += password;
+  uint8_t ok[2];
+  if (!write_all(fd.get(), auth) || !read_exact(fd.get(), ok, 2)) return fail("no auth reply");
+  if (ok[1] != 0x00) return fail("authentication failed");
+  std::string req = {0x05, 0x01, 0x00, 0x03, static_cast<char>(host.size())};
+  req += host;
+  req += static_cast<char>(port >> 8);
+  req += static_cast<char>(port & 0xff);
+  uint8_t rep[10];
+  if (!write_all(fd.get(), req) || !read_exact(fd.get(), rep, 10)) return fail("no CONNECT reply");
+  if (rep[1] != 0x00) {
+    throw SocksConnectError(rep[1], "SOCKS5 CONNECT refused with reply " + std::to_string(rep[1]));
+  }
+  return fd;
+}
+
 }  // namespace redoubt::testsupport

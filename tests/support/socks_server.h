@@ -9,6 +9,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -50,6 +51,17 @@ struct SocksRoute {
   uint16_t port = 0;
   uint16_t local_port = 0;  // forwarded to 127.0.0.1:local_port
 };
+
+// A minimal SOCKS5 client for tests: user/pass auth, CONNECT by hostname.
+// Returns the connected stream; throws SocksConnectError with the proxy's
+// reply code on refusal.
+struct SocksConnectError : std::runtime_error {
+  SocksConnectError(uint8_t code, const std::string& what)
+      : std::runtime_error(what), reply(code) {}
+  uint8_t reply;
+};
+Fd socks5_connect(const std::string& socket_path, const std::string& host, uint16_t port,
+                  const std::string& username, const std::string& password);
 
 class SocksServer {
  public:
