@@ -1,7 +1,6 @@
 #include "netd/rpc_server.h"
 
 #include <sys/eventfd.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -464,8 +463,8 @@ SocksCredentials Hub::credentials_for(const std::string& host, uint16_t port,
 
 // ---------------------------------------------------------------- Network
 
-NetworkImpl::NetworkImpl(kj::LowLevelAsyncIoProvider& io, NetdOptions opts)
-    : hub_(io), opts_(std::move(opts)) {}
+NetworkImpl::NetworkImpl(kj::LowLevelAsyncIoProvider& io, const NetdOptions& opts)
+    : hub_(io), opts_(opts) {}
 
 kj::Promise<void> NetworkImpl::hello(HelloContext context) {
   auto info = context.getResults().initInfo();
@@ -506,17 +505,13 @@ kj::Promise<void> NetworkImpl::configure(ConfigureContext context) {
   if (opts_.network && *opts_.network != in.network) {
     ipc::fail(ErrorCode::kUsage, "configure() names a different network than netd was started for");
   }
-  struct stat st;
-  in.system_socket_exists =
-      ::stat(opts_.system_tor_socket.c_str(), &st) == 0 && S_ISSOCK(st.st_mode);
+  in.system_socket_exists = opts_.system_tor_socket_exists;
   ProxyChoice choice;
   try {
     choice = select_proxy(in);
   } catch (const NetError& e) {
     rethrow_as_ipc(e);
   }
-  // The system socket default names the real path we looked at.
-  if (choice.source == "system Tor socket") choice.address = opts_.system_tor_socket;
   proxy_ = choice;
   network_ = in.network;
   auto out = context.getResults().initProxy();

@@ -27,8 +27,9 @@ class SessionCore;
 struct NetdOptions {
   std::chrono::milliseconds connect_timeout{60'000};
   std::chrono::milliseconds request_timeout{60'000};
-  // Where the system Tor's socket is looked for (tests point it elsewhere).
-  std::string system_tor_socket = kSystemTorSocket;
+  // Whether the system Tor's socket (kSystemTorSocket) existed when netd
+  // started: main() looks before confinement, which forbids stat().
+  bool system_tor_socket_exists = false;
   // What lock_down reported, shown by hello() (notes for `redoubt audit`).
   std::vector<std::string> confinement_notes;
   bool seccomp_applied = false;
@@ -77,7 +78,9 @@ class Hub {
 
 class NetworkImpl final : public ipc::schema::Network::Server {
  public:
-  NetworkImpl(kj::LowLevelAsyncIoProvider& io, NetdOptions opts);
+  // `opts` is referenced, not copied: main() fills in the confinement
+  // report after the capability exists (lock_down runs after make_bootstrap).
+  NetworkImpl(kj::LowLevelAsyncIoProvider& io, const NetdOptions& opts);
 
  protected:
   kj::Promise<void> hello(HelloContext context) override;
@@ -86,7 +89,7 @@ class NetworkImpl final : public ipc::schema::Network::Server {
 
  private:
   Hub hub_;
-  NetdOptions opts_;
+  const NetdOptions& opts_;
   std::optional<ProxyChoice> proxy_;
   Network network_ = Network::mainnet;
 };

@@ -70,6 +70,16 @@ Fd connect_unix_path(const std::string& path, Deadline d, const std::string& wha
 
 }  // namespace
 
+void prewarm_tls() {
+  OPENSSL_init_ssl(OPENSSL_INIT_LOAD_SSL_STRINGS | OPENSSL_INIT_LOAD_CRYPTO_STRINGS, nullptr);
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  if (!ctx) throw NetError("TLS setup failed: " + ssl_error());
+  SSL* ssl = SSL_new(ctx);  // cipher lists and groups are resolved here
+  SSL_free(ssl);
+  SSL_CTX_free(ctx);
+  random_credentials();  // seeds the DRBG
+}
+
 Fd connect_first_hop(const ProxyChoice& proxy, const ServerAddress& server, Deadline d) {
   const std::string via = " (proxy from " + proxy.source + ")";
   switch (proxy.kind) {

@@ -29,6 +29,11 @@ struct TransportOptions {
 // IP literal). Fails closed with a NetError naming the proxy and its source.
 Fd connect_first_hop(const ProxyChoice& proxy, const ServerAddress& server, Deadline d);
 
+// Initialises OpenSSL (its config, providers, the DRBG) before confinement:
+// first use reads files and calls sysinfo(), which the netd seccomp policy
+// forbids once applied (the OpenSSH privsep pattern of warming up first).
+void prewarm_tls();
+
 class Transport {
  public:
   // Connects, tunnels and (for tls) handshakes and checks the pin.

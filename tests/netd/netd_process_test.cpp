@@ -205,6 +205,10 @@ TEST_F(NetdProcessTest, HelloAndProxySources) {
   auto hello = p.net.helloRequest().send().wait(io.waitScope);
   EXPECT_EQ(std::string(hello.getInfo().getProcess()), "netd");
   EXPECT_EQ(hello.getInfo().getPid(), p.pid);
+  // netd confined itself (sandbox::confine_self("netd")) before serving:
+  // every test in this file runs against the seccomp-filtered process.
+  EXPECT_TRUE(hello.getInfo().getConfinement().getSeccompApplied());
+  EXPECT_EQ(std::string(hello.getInfo().getConfinement().getSeccompPolicy()), "netd");
   auto proxy = configure(p, universe_->endpoints().socks);
   EXPECT_EQ(proxy.getKind(), schema::ProxyKind::UNIX);
   EXPECT_EQ(std::string(proxy.getAddress()), universe_->endpoints().socks);
