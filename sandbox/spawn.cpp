@@ -131,10 +131,15 @@ pid_t spawn(const SpawnSpec& spec, std::string* failure) {
       clone_flags |= CLONE_NEWUSER | CLONE_NEWNS;
       view = plan_view(*policy, spec.params, spec.path);
     }
-    // Map the broker's ids to themselves: the child keeps its files'
-    // ownership and has capabilities only inside its own namespaces.
-    uid_map = std::to_string(geteuid()) + " " + std::to_string(geteuid()) + " 1";
-    gid_map = std::to_string(getegid()) + " " + std::to_string(getegid()) + " 1";
+    // Map the broker's ids to root of the child's user namespace. Outside,
+    // the child is the broker's user (its files keep their owner). Inside,
+    // being uid 0 grants nothing (SECBIT_NOROOT is locked and every
+    // capability dropped before exec), but it makes the namespace's root the
+    // broker's user, and /proc/PID of a non-dumpable process belongs to that
+    // root: so the broker can still audit the child's fds and namespaces,
+    // while a sibling (in another user and pid namespace) cannot.
+    uid_map = "0 " + std::to_string(geteuid()) + " 1";
+    gid_map = "0 " + std::to_string(getegid()) + " 1";
     // libapparmor's aa_change_onexec() allocates (asprintf), which a child
     // of a threaded process must not; this is the write it does, prepared here.
     if (!policy->apparmor.empty() && apparmor_enabled()) aa_exec = "exec " + policy->apparmor;

@@ -39,8 +39,8 @@ int listen_unix(const std::string& path, bool abstract = false) {
 // another Unix socket netd must not reach; plus a running sibling child.
 struct World {
   std::string root, wallet, keystore, keyfile, tor, other, abstract_name;
-  int tor_fd = -1, other_fd = -1, abstract_fd = -1, sibling_channel = -1;
-  pid_t sibling = -1;
+  int tor_fd = -1, other_fd = -1, abstract_fd = -1;
+  Sibling sibling;
 
   World() {
     char tmpl[] = "/tmp/redoubt-escape-XXXXXX";
@@ -59,12 +59,12 @@ struct World {
     other_fd = listen_unix(other);
     abstract_name = "redoubt-escape-" + std::to_string(getpid());
     abstract_fd = listen_unix(abstract_name, true);
-    sibling = start_sibling("keyd", &sibling_channel);
+    sibling = start_sibling("keyd");
+    if (sibling.report.empty()) throw std::runtime_error("the sibling probe did not start");
   }
   ~World() {
-    kill(sibling, SIGKILL);
-    waitpid(sibling, nullptr, 0);
-    for (int fd : {tor_fd, other_fd, abstract_fd, sibling_channel}) close(fd);
+    sibling.stop();
+    for (int fd : {tor_fd, other_fd, abstract_fd}) close(fd);
     std::string cmd = "rm -rf '" + root + "'";
     (void)!std::system(cmd.c_str());
   }
@@ -77,7 +77,7 @@ struct World {
     if (a == "$tor") return tor;
     if (a == "$other") return other;
     if (a == "$abstract") return std::string("@") + abstract_name;
-    if (a == "$sibling") return std::to_string(sibling);
+    if (a == "$sibling") return std::to_string(sibling.pid);
     return a;
   }
   ProbeOptions options(const std::string& policy) const {

@@ -120,16 +120,59 @@ ProbeRun run_probe(const std::string& policy, const std::string& check, const st
   return run;
 }
 
-pid_t start_sibling(const std::string& policy, int* channel) {
-  int sv[2];
-  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
-    throw std::runtime_error("socketpair failed");
-  SpawnSpec spec = probe_spec(policy, {"sleep"}, {}, sv[1]);
-  spec.inherit_stdio = false;
-  pid_t pid = spawn(spec);
+Sibling start_sibling(const std::string& policy, const ProbeOptions& opt) {
+  int sv[2], out[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0 || pipe2(out, O_CLOEXEC) != 0)
+    throw std::runtime_error("socketpair/pipe failed");
+  std::vector<std::string> args;
+  for (const auto& [k, v] : opt.confine_params) {
+    args.push_back("--param");
+    args.push_back(k + "=" + v);
+  }
+  args.push_back("sleep");
+  fflush(stdout);
+  int saved = dup(1);
+  dup2(out[1], 1);
+  Sibling s;
+  try {
+    s.pid = spawn(probe_spec(policy, args, opt.spawn_params, sv[1]));
+  } catch (...) {
+    dup2(saved, 1);
+    close(saved);
+    throw;
+  }
+  dup2(saved, 1);
+  close(saved);
+  close(out[1]);
   close(sv[1]);
-  *channel = sv[0];
-  return pid;
+  s.channel = sv[0];
+  // Wait (at most 10 s) for the REPORT line: it is printed once confined.
+  std::string text;
+  char buf[1024];
+  for (int i = 0; i < 100 && text.find("REPORT ") == std::string::npos; ++i) {
+    struct pollfd p {
+      out[0], POLLIN, 0
+    };
+    if (poll(&p, 1, 100) == 1) {
+      ssize_t n = read(out[0], buf, sizeof buf);
+      if (n <= 0) break;
+      text.append(buf, static_cast<size_t>(n));
+    }
+  }
+  close(out[0]);  // later writes by the probe (none) would get EPIPE
+  size_t at = text.find("REPORT ");
+  if (at != std::string::npos) s.report = text.substr(at, text.find('\n', at) - at);
+  return s;
+}
+
+void Sibling::stop() {
+  if (pid > 0) {
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    pid = -1;
+  }
+  if (channel >= 0) close(channel);
+  channel = -1;
 }
 
 }  // namespace redoubt::sandbox::testing

@@ -30,7 +30,13 @@ std::string probe_path();
 // Runs `redoubt-probe POLICY ... CHECK ARG` and waits for it (at most 20 s).
 ProbeRun run_probe(const std::string& policy, const std::string& check, const std::string& arg = "",
                    const ProbeOptions& opt = {});
-// Starts a long-running probe ("sleep") and returns its pid; kill it after.
-pid_t start_sibling(const std::string& policy, int* channel);
+// A long-running probe ("sleep"), confined and idle; kill it after use.
+struct Sibling {
+  pid_t pid = -1;
+  int channel = -1;    // the broker's end of its fd 3
+  std::string report;  // its lock-down REPORT line (waited for)
+  void stop();
+};
+Sibling start_sibling(const std::string& policy, const ProbeOptions& opt = {});
 
 }  // namespace redoubt::sandbox::testing
