@@ -77,7 +77,8 @@ ViewPlan plan_view(const policies::Policy& policy, const std::map<std::string, s
   std::set<std::string> bound;
   std::vector<policies::Bind> binds = policy.binds;
   binds.push_back({exe, false});
-  for (const auto& bind : binds) {
+  for (size_t i = 0; i < binds.size(); ++i) {
+    const policies::Bind bind = binds[i];
     std::string path;
     if (!expand(bind.path, params, path) || path.empty() || path[0] != '/') continue;
     if (path.find("/../") != std::string::npos || path.ends_with("/..")) continue;
@@ -98,6 +99,10 @@ ViewPlan plan_view(const policies::Policy& policy, const std::map<std::string, s
       ssize_t n = readlink(path.c_str(), target, sizeof target - 1);
       if (n <= 0) continue;
       plan.ops.push_back({K::kSymlink, std::string(target, static_cast<size_t>(n)), kNew + path});
+      // A symlink is useless without its target: bind that too (a no-op
+      // when it lies under a bound directory, as /lib -> usr/lib does).
+      char real[PATH_MAX];
+      if (realpath(path.c_str(), real)) binds.push_back({real, bind.writable});
       plan.visible.push_back(path + " -> " + std::string(target, static_cast<size_t>(n)));
       continue;
     }
