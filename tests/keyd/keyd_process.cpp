@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <stdexcept>
 #include <thread>
 
@@ -15,9 +16,13 @@
 namespace redoubt::keyd::test {
 
 std::string keyd_binary() {
-  const char* dir = std::getenv("REDOUBT_BIN_DIR");
-  if (!dir) throw std::runtime_error("REDOUBT_BIN_DIR is not set (run through ctest)");
-  return std::string(dir) + "/redoubt-keyd";
+  if (const char* dir = std::getenv("REDOUBT_BIN_DIR")) return std::string(dir) + "/redoubt-keyd";
+  // `make bench` runs bench programs without ctest's environment: they live
+  // in build/bench (tests in build/tests), next to build/bin.
+  std::error_code ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) throw std::runtime_error("REDOUBT_BIN_DIR is not set and /proc/self/exe is unreadable");
+  return (self.parent_path().parent_path() / "bin" / "redoubt-keyd").string();
 }
 
 std::string make_temp_dir() {
