@@ -41,6 +41,9 @@ ipc::Limits limits_for(Role r) {
 }
 
 std::string describe_wait_status(int st) {
+  // 127 and 126 come from sandbox::spawn's child before exec.
+  if (WIFEXITED(st) && WEXITSTATUS(st) == 127) return "could not be executed (is it installed?)";
+  if (WIFEXITED(st) && WEXITSTATUS(st) == 126) return "could not be set up (confinement failed)";
   if (WIFEXITED(st)) return "exited with status " + std::to_string(WEXITSTATUS(st));
   if (WIFSIGNALED(st)) {
     int sig = WTERMSIG(st);
@@ -196,6 +199,11 @@ kj::Promise<void> Supervisor::say_hello(Role r, unsigned gen) {
   // way the child is killed and on_exit restarts it.
   auto failed = hello.catch_([this, r, gen](kj::Exception&& e) {
     if (slots_[static_cast<int>(r)].generation != gen || stopping_) return;
+    if (e.getType() == kj::Exception::Type::DISCONNECTED) {
+      // It went away on its own (exec failure, crash): on_exit says why.
+      notice(std::string(role_name(r)) + " closed its connection before answering hello");
+      return;
+    }
     kill_child(r, std::string(role_name(r)) + " violated the protocol (" +
                       e.getDescription().cStr() + "); killed it");
   });
@@ -208,8 +216,9 @@ kj::Promise<void> Supervisor::say_hello(Role r, unsigned gen) {
 
 void Supervisor::apply_info(Role r, ipc::schema::ChildInfo::Reader info) {
   ChildStatus& st = slots_[static_cast<int>(r)].status;
-  // The child's word is only a report; the pid we trust is the one we forked.
-  if (info.getPid() != st.pid || info.getProcess() != role_name(r)) {
+  // The child's word is only a report: the pid we trust is the one we forked
+  // (the child sees another one inside its pid namespace).
+  if (info.getProcess() != role_name(r)) {
     kill_child(r, std::string(role_name(r)) + " answered hello as someone else; killed it");
     return;
   }
@@ -251,6 +260,12 @@ void Supervisor::on_exit(Role r, unsigned gen, int wait_status) {
     return;
   }
   std::string what = std::string(role_name(r)) + " " + describe_wait_status(wait_status);
+  if (r == Role::kUi && slot.status.restarts >= config_.max_ui_restarts) {
+    // A ui that cannot stay up cannot show anything: give up rather than loop.
+    notice(what + "; it failed " + std::to_string(slot.status.restarts + 1) + " times, giving up");
+    shutdown(70);
+    return;
+  }
   if (r == Role::kKeyd) {
     notice(what + "; the wallet is locked until you unlock it again; restarting keyd");
   } else {

@@ -52,6 +52,7 @@ struct SupervisorConfig {
   kj::Duration backoff_max = 10 * kj::SECONDS;
   kj::Duration stable_after = 30 * kj::SECONDS;  // up this long: backoff resets
   kj::Duration term_grace = 2 * kj::SECONDS;     // SIGTERM, then SIGKILL
+  unsigned max_ui_restarts = 5;                  // then the run ends with an error
 };
 
 class Supervisor : private kj::TaskSet::ErrorHandler {
