@@ -6,6 +6,7 @@
 //
 //   redoubt-vm-probe broker DATA CHILD_DIR RUNTIME  as /usr/bin/redoubt (profile redoubt)
 //   redoubt-vm-probe launch PROFILE EXE ARGS  unconfined start of one child
+//   redoubt-vm-probe child-real ROLE DATA     started by sandbox::spawn with ROLE's policy
 //   redoubt-vm-probe child ROLE DATA [TAG]    checks for keyd|netd|netd-transproxy|ui,
 //                                             reported as TAG.check (default ROLE)
 //   redoubt-vm-probe listen PATH              a Unix socket that accepts and closes
@@ -13,6 +14,7 @@
 #include <sched.h>
 #include <sys/apparmor.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -28,6 +30,8 @@
 #include <cstring>
 #include <string>
 #include <vector>
+
+#include "sandbox/spawn.h"
 
 namespace redoubt::vmtest {
 namespace {
@@ -181,6 +185,27 @@ void run_child_checks(const std::string& role, const std::string& data) {
   if (role == "ui") expect_ok("read_terminfo", open_file("/lib/terminfo/l/linux", O_RDONLY));
 }
 
+// A child started by sandbox::spawn: its view has no /proc (the broker
+// reads its label) and holds only its policy's binds.
+int child_real_main(const std::string& role, const std::string& data) {
+  g_out = fdopen(3, "r+");
+  if (!g_out) return 2;
+  g_role = role + "-real";
+  char ping[8] = {};
+  if (!std::fgets(ping, sizeof ping, g_out) || std::strcmp(ping, "ping\n") != 0)
+    report("FAIL", "channel", "no ping from the broker");
+  else
+    report("PASS", "channel");
+  check_no_ip(false);
+  if (role == "keyd")
+    expect_ok("write_keystore_dir", open_file(data + "/regtest/keyd/new-real", O_WRONLY | O_CREAT));
+  if (role == "netd") expect_ok("connect_tor_socket", connect_unix("/run/tor/socks"));
+  std::fprintf(g_out, "VMTEST END %s\n", role.c_str());
+  std::fflush(g_out);
+  if (!std::fgets(ping, sizeof ping, g_out)) return 0;
+  return 0;
+}
+
 // The child side: report over the inherited channel (fd 3). The profile
 // does not let a child write to the console it may have inherited.
 int child_main(const std::string& role, const std::string& data, const std::string& tag) {
@@ -271,6 +296,64 @@ void check_peer_label(pid_t pid, const std::string& profile) {
     report("PASS", "sees_label." + profile);
 }
 
+// The broker's side of a child's report: sends the ping, prints the
+// child's lines, checks its label from outside, lets it exit.
+bool relay(pid_t pid, int fd, const std::string& profile) {
+  FILE* ch = fdopen(fd, "r+");
+  std::fputs("ping\n", ch);
+  std::fflush(ch);
+  bool ended = false;
+  char line[512];
+  while (!ended && std::fgets(line, sizeof line, ch)) {
+    if (std::strncmp(line, "VMTEST END ", 11) == 0)
+      ended = true;
+    else
+      std::fputs(line, stdout);
+  }
+  std::fflush(stdout);
+  if (ended) check_peer_label(pid, profile);
+  std::fputs("bye\n", ch);
+  std::fflush(ch);
+  std::fclose(ch);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  std::fflush(stdout);
+  if (!ended)
+    std::printf("VMTEST FAIL spawn.%s report incomplete (status %d)\n", profile.c_str(), status);
+  return ended;
+}
+
+// The real path: sandbox::spawn with the process's policy, exactly as the
+// broker starts it (namespaces, the private view, the AppArmor exec label,
+// capabilities dropped, no_new_privs). The child's view holds only what its
+// policy binds, so it checks the AppArmor rules that reach into the view.
+bool spawn_real(const std::string& role, const std::string& exe, const std::string& data) {
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return false;
+  signal(SIGPIPE, SIG_IGN);
+  sandbox::SpawnSpec spec;
+  spec.path = exe;
+  spec.argv = {exe, "child-real", role, data};
+  spec.channel_fd = sv[1];
+  spec.policy = role;
+  spec.params = {{"tor_socket", "/run/tor/socks"}, {"keystore", data + "/regtest/keyd"}};
+  std::string failure;
+  pid_t pid = -1;
+  try {
+    pid = sandbox::spawn(spec, &failure);
+  } catch (const std::exception& e) {
+    failure = e.what();
+  }
+  close(sv[1]);
+  if (pid < 0 || !failure.empty()) {
+    std::printf("VMTEST FAIL spawn-real.redoubt-%s %s\n", role.c_str(), failure.c_str());
+    if (pid > 0) waitpid(pid, nullptr, 0);
+    close(sv[0]);
+    return false;
+  }
+  return relay(pid, sv[0], "redoubt-" + role);
+}
+
 // Starts `exe args` the broker's way, in AppArmor profile `onexec` (none:
 // a plain exec, where the caller's exec rules decide), relays its report and
 // checks from outside that it runs in profile `expect`. Returns false when
@@ -303,28 +386,7 @@ bool spawn_child(const std::string& onexec, const std::string& expect,
     _exit(127);
   }
   close(sv[1]);
-  FILE* ch = fdopen(sv[0], "r+");
-  std::fputs("ping\n", ch);
-  std::fflush(ch);
-  bool ended = false;
-  char line[512];
-  while (!ended && std::fgets(line, sizeof line, ch)) {
-    if (std::strncmp(line, "VMTEST END ", 11) == 0)
-      ended = true;
-    else
-      std::fputs(line, stdout);
-  }
-  std::fflush(stdout);
-  if (ended) check_peer_label(pid, profile);
-  std::fputs("bye\n", ch);
-  std::fflush(ch);
-  std::fclose(ch);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  std::fflush(stdout);
-  if (!ended)
-    std::printf("VMTEST FAIL spawn.%s report incomplete (status %d)\n", profile.c_str(), status);
-  return ended;
+  return relay(pid, sv[0], expect);
 }
 
 int broker_main(const std::string& data, const std::string& child_dir, const std::string& runtime) {
@@ -350,6 +412,29 @@ int broker_main(const std::string& data, const std::string& child_dir, const std
     spawn_child(profile, profile,
                 {child_dir + "/" + profile, "child", role, data, std::string(role) + "-view"},
                 runtime + "/view-" + role);
+  }
+  // And through the real spawn (sandbox/spawn.cpp).
+  for (const char* role : {"keyd", "netd", "ui"})
+    spawn_real(role, child_dir + "/redoubt-" + role, data);
+  // no_new_privs set before exec forbids AppArmor to move a confined task
+  // into a profile that is not a subset of its own (the kernel's
+  // "no new privs" rule); sandbox::spawn and the broker must respect it.
+  {
+    pid_t pid = fork();
+    if (pid == 0) {
+      prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+      if (aa_change_onexec("redoubt-ui") != 0) _exit(errno == EPERM ? 201 : 202);
+      char* argv[] = {const_cast<char*>("redoubt-ui"), nullptr};
+      execv((child_dir + "/redoubt-ui").c_str(), argv);
+      _exit(errno);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    report("INFO", "nnp_then_onexec",
+           code == 201     ? "aa_change_onexec fails with EPERM (no new privs)"
+           : code == EPERM ? "exec fails with EPERM (no new privs)"
+                           : "exit status " + std::to_string(code));
   }
   // The broker may change only into its children's profiles.
   expect_errno("onexec_unconfined", try_onexec("unconfined"), EACCES);
@@ -381,6 +466,7 @@ int main(int argc, char** argv) {
   using namespace redoubt::vmtest;
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.size() == 4 && args[0] == "broker") return broker_main(args[1], args[2], args[3]);
+  if (args.size() == 3 && args[0] == "child-real") return child_real_main(args[1], args[2]);
   if ((args.size() == 3 || args.size() == 4) && args[0] == "child")
     return child_main(args[1], args[2], args.size() == 4 ? args[3] : args[1]);
   if (args.size() >= 3 && args[0] == "launch") {

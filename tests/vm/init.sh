@@ -91,5 +91,7 @@ if [ -n "$line" ]; then
 else
   fail vm.audit_logged.netd_inet "no apparmor=\"DENIED\" line for netd's inet socket in dmesg"
 fi
+# The broker's own denials, if any, say which rule its sandbox building lacks.
+dmesg | grep 'apparmor="DENIED"' | grep 'profile="redoubt"' | sed 's/.*audit: /VMTEST INFO vm.broker_denial /'
 echo "VMTEST INFO vm.denials $(dmesg | grep -c 'apparmor="DENIED"') DENIED lines in the kernel log"
 finish
