@@ -23,11 +23,14 @@ const chain::ExtendedPrivateKey& AccountKeys::chain_node(uint32_t index) {
   return *it->second;
 }
 
+void AccountKeys::trim() {
+  if (keys_.size() >= kMaxCachedKeys) keys_.clear();
+}
+
 const DerivedKey& AccountKeys::key(const chain::KeyPath& relative) {
   auto it = keys_.find(relative);
   if (it != keys_.end()) return *it->second;
   check_path(relative);
-  if (keys_.size() >= kMaxCachedKeys) keys_.clear();
   chain::ExtendedPrivateKey node = chain_node(relative[0]).clone();
   for (size_t i = 1; i < relative.size(); ++i) node = node.derive(relative[i]);
   chain::PublicKey pub = node.public_key();

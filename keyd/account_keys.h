@@ -23,8 +23,9 @@ struct DerivedKey {
 // non-hardened: what the broker can name from the account xpub. At most
 // kMaxRelativeDepth components.
 inline constexpr size_t kMaxRelativeDepth = 4;
-// Bounds the cache (a hostile broker could name millions of paths); when it
-// is full it is emptied and refilled.
+// Bounds the cache (a hostile broker could name millions of paths): trim()
+// empties it when it holds this many. One request can add at most its inputs
+// and outputs on top (each bounded by chain/'s transaction limits).
 inline constexpr size_t kMaxCachedKeys = 100'000;
 
 class AccountKeys {
@@ -32,8 +33,11 @@ class AccountKeys {
   explicit AccountKeys(chain::ExtendedPrivateKey account) : account_(std::move(account)) {}
 
   const chain::ExtendedPrivateKey& account() const { return account_; }
-  // Throws KeydError(kUsage) for an empty, too deep or hardened path.
+  // Throws KeydError(kUsage) for an empty, too deep or hardened path. The
+  // reference stays valid until the next trim() (never inside a request).
   const DerivedKey& key(const chain::KeyPath& relative);
+  // Called between requests: empties the cache when it is full.
+  void trim();
   // The same check without deriving.
   static void check_path(const chain::KeyPath& relative);
   size_t cached() const { return keys_.size(); }

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "chain/error.h"
+#include "chain/secure.h"
 #include "ipc/errors.h"
 #include "keyd/error.h"
 
@@ -61,6 +62,18 @@ std::string_view view(capnp::Text::Reader t) {
 }
 kj::ArrayPtr<const kj::byte> as_data(const chain::Bytes& b) {
   return {b.data(), b.size()};
+}
+
+// A received message lives in keyd's own heap buffer until the call returns;
+// wiping a password or phrase there once used keeps it from lingering in
+// freed memory. (Writing through the reader is sound: the bytes are ours,
+// not a read-only mapping.)
+void wipe(capnp::Data::Reader d) {
+  chain::secure_wipe(std::span<uint8_t>(const_cast<uint8_t*>(d.begin()), d.size()));
+}
+void wipe(capnp::Text::Reader t) {
+  chain::secure_wipe(
+      std::span<uint8_t>(reinterpret_cast<uint8_t*>(const_cast<char*>(t.begin())), t.size()));
 }
 
 SeedType seed_type(schema::SeedType t) {
@@ -163,6 +176,7 @@ kj::Promise<void> SignerServer::status(StatusContext context) {
 kj::Promise<void> SignerServer::create(CreateContext context) {
   return guarded([&] {
     auto p = context.getParams();
+    KJ_DEFER(wipe(p.getPassword()));
     Created c =
         signer_->create(span(p.getPassword()), seed_type(p.getSeedType()), network(p.getNetwork()));
     auto res = context.getResults();
@@ -177,6 +191,11 @@ kj::Promise<void> SignerServer::restore(RestoreContext context) {
   return guarded([&] {
     auto p = context.getParams();
     auto passphrase = p.getSeedPassphrase();
+    KJ_DEFER({
+      wipe(p.getPhrase());
+      wipe(passphrase);
+      wipe(p.getPassword());
+    });
     auto accounts = signer_->restore(
         view(p.getPhrase()),
         std::string_view(reinterpret_cast<const char*>(passphrase.begin()), passphrase.size()),
@@ -190,6 +209,7 @@ kj::Promise<void> SignerServer::unlock(UnlockContext context) {
   return guarded([&] {
     auto p = context.getParams();
     auto l = p.getLimits();
+    KJ_DEFER(wipe(p.getPassword()));
     signer_->unlock(span(p.getPassword()), std::chrono::seconds(p.getTimeoutSeconds()),
                     SigningLimits{l.getMaxFeeSat(), l.getMaxFeePerMille()});
     lock_timer_ = lock_when_due().eagerlyEvaluate(nullptr);
@@ -206,6 +226,10 @@ kj::Promise<void> SignerServer::lock(LockContext context) {
 kj::Promise<void> SignerServer::changePassword(ChangePasswordContext context) {
   return guarded([&] {
     auto p = context.getParams();
+    KJ_DEFER({
+      wipe(p.getOldPassword());
+      wipe(p.getNewPassword());
+    });
     signer_->change_password(span(p.getOldPassword()), span(p.getNewPassword()));
   });
 }

@@ -241,6 +241,7 @@ std::vector<Account> Signer::accounts(Clock::time_point now) {
 
 SignResult Signer::sign(const SignRequest& request, Clock::time_point now) {
   Unlocked& u = require_unlocked(now);
+  u.keys.trim();
   return sign_transaction(request, u.keys, u.limits);
 }
 
@@ -248,6 +249,7 @@ MessageSignature Signer::sign_message(const chain::KeyPath& path, std::string_vi
                                       Clock::time_point now) {
   Unlocked& u = require_unlocked(now);
   if (message.size() > 64 * 1024) throw KeydError(ErrorKind::kUsage, "message too long");
+  u.keys.trim();
   const DerivedKey& k = u.keys.key(path);
   return MessageSignature{chain::sign_message(k.key, message),
                           address_of(k, kind_of(u.layout.script), network_)};
@@ -257,6 +259,7 @@ chain::Bytes Signer::name_salt(ByteSpan name, Clock::time_point now) {
   Unlocked& u = require_unlocked(now);
   if (name.empty() || name.size() > chain::kMaxNameLength)
     throw KeydError(ErrorKind::kUsage, "a name is 1 to 255 bytes");
+  u.keys.trim();
   const DerivedKey& k = u.keys.key(kNameSaltKeyPath);
   auto okm = hkdf_sha256(k.key.bytes(), name, "Namecoin Registration Salt");
   chain::Bytes salt(okm.begin(), okm.begin() + chain::kNameSaltLength);
