@@ -211,8 +211,6 @@ void ElectrumServer::run_session(std::shared_ptr<Session> sp) {
   };
 
   while (!stopping_) {
-    Misbehaviour mode = current_mode(s);
-    s.state.mode = mode;
     if (s.endless && s.out.size() < (1 << 16) && s.endless_sent < kEndlessLimit) {
       s.out.append(1 << 16, 'a');
       s.endless_sent += 1 << 16;
@@ -224,6 +222,10 @@ void ElectrumServer::run_session(std::shared_ptr<Session> sp) {
     if (!pending && ::poll(p, 2, 200) < 0 && errno != EINTR) break;
     if (stopping_) break;
     if (p[1].revents & POLLIN) s.waker.drain();
+    // After the wait: a mode set for all connections applies to whatever
+    // this wake-up brings (set_misbehaviour wakes every session).
+    Misbehaviour mode = current_mode(s);
+    s.state.mode = mode;
 
     if (s.seen_gen != change_gen_ && mode != Misbehaviour::stall && !s.endless) {
       s.seen_gen = change_gen_;
@@ -238,6 +240,8 @@ void ElectrumServer::run_session(std::shared_ptr<Session> sp) {
       std::string line = s.in.substr(0, nl);
       s.in.erase(0, nl + 1);
       if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+      mode = current_mode(s);  // as of this request
+      s.state.mode = mode;
       if (mode == Misbehaviour::drop) {
         s.closing = true;
         s.out.clear();
