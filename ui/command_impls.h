@@ -10,4 +10,28 @@ kj::Promise<int> cmd_create(CommandContext& ctx);
 kj::Promise<int> cmd_restore(CommandContext& ctx);
 kj::Promise<int> cmd_password(CommandContext& ctx);
 
+// ui/commands_wallet.cpp
+kj::Promise<int> cmd_getbalance(CommandContext& ctx);
+kj::Promise<int> cmd_getunusedaddress(CommandContext& ctx);
+kj::Promise<int> cmd_listaddresses(CommandContext& ctx);
+kj::Promise<int> cmd_history(CommandContext& ctx);
+kj::Promise<int> cmd_listunspent(CommandContext& ctx);
+kj::Promise<int> cmd_freeze(CommandContext& ctx);
+kj::Promise<int> cmd_unfreeze(CommandContext& ctx);
+kj::Promise<int> cmd_payto(CommandContext& ctx);
+kj::Promise<int> cmd_paytomany(CommandContext& ctx);
+kj::Promise<int> cmd_broadcast(CommandContext& ctx);
+kj::Promise<int> cmd_audit(CommandContext& ctx);
+kj::Promise<int> cmd_stop(CommandContext& ctx);
+void print_send_result(CommandContext& ctx, ipc::schema::SendResult::Reader r);
+
+// ui/commands_names.cpp
+kj::Promise<int> cmd_name_new(CommandContext& ctx);
+kj::Promise<int> cmd_name_firstupdate(CommandContext& ctx);
+kj::Promise<int> cmd_name_autoregister(CommandContext& ctx);
+kj::Promise<int> cmd_name_update(CommandContext& ctx);
+kj::Promise<int> cmd_name_show(CommandContext& ctx);
+kj::Promise<int> cmd_name_list(CommandContext& ctx);
+kj::Promise<int> cmd_listaddressgroupings(CommandContext& ctx);
+
 }  // namespace redoubt::ui

@@ -45,3 +45,67 @@ void print_json(const Json& doc) {
 }
 
 }  // namespace redoubt::ui
+
+namespace redoubt::ui {
+
+std::string format_amount_json(int64_t sat) {
+  std::string s = format_amount(sat);
+  while (s.back() == '0') s.pop_back();
+  if (s.back() == '.') s.pop_back();
+  if (s == "-0") s = "0";
+  return s;
+}
+
+bool parse_amount(const std::string& s, int64_t& sat) {
+  if (s.empty() || s.size() > 20) return false;
+  size_t i = 0;
+  uint64_t whole = 0, frac = 0;
+  int digits = 0, frac_digits = 0;
+  for (; i < s.size() && s[i] != '.'; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    whole = whole * 10 + static_cast<uint64_t>(s[i] - '0');
+    ++digits;
+  }
+  if (i < s.size()) {
+    for (++i; i < s.size(); ++i) {
+      if (s[i] < '0' || s[i] > '9' || frac_digits == 8) return false;
+      frac = frac * 10 + static_cast<uint64_t>(s[i] - '0');
+      ++frac_digits;
+    }
+  }
+  if (digits == 0 && frac_digits == 0) return false;
+  for (int k = frac_digits; k < 8; ++k) frac *= 10;
+  // 21 million NMC is far below this; anything larger is a typo.
+  if (whole > 100000000ULL) return false;
+  sat = static_cast<int64_t>(whole * 100000000ULL + frac);
+  return true;
+}
+
+std::string hex(const void* data, size_t n) {
+  static const char* d = "0123456789abcdef";
+  std::string out;
+  const auto* p = static_cast<const unsigned char*>(data);
+  for (size_t i = 0; i < n; ++i) {
+    out.push_back(d[p[i] >> 4]);
+    out.push_back(d[p[i] & 15]);
+  }
+  return out;
+}
+
+std::string printable(const void* data, size_t n) {
+  const auto* p = static_cast<const unsigned char*>(data);
+  std::string out;
+  for (size_t i = 0; i < n; ++i) {
+    if (p[i] >= 0x20 && p[i] < 0x7f) {
+      out.push_back(static_cast<char>(p[i]));
+    } else {
+      static const char* d = "0123456789abcdef";
+      out += "\\x";
+      out.push_back(d[p[i] >> 4]);
+      out.push_back(d[p[i] & 15]);
+    }
+  }
+  return out;
+}
+
+}  // namespace redoubt::ui

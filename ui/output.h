@@ -22,3 +22,16 @@ std::string format_amount(int64_t sat);
 void print_json(const Json& doc);
 
 }  // namespace redoubt::ui
+
+namespace redoubt::ui {
+
+// Electrum's JSON amount: str(Decimal(sat)/COIN), e.g. "1.5", "0.01", "0".
+std::string format_amount_json(int64_t sat);
+// Parses "1.5" / "0.00000001" into satoshi, exactly. Returns false on bad
+// input (more than 8 decimals, not a number, out of range).
+bool parse_amount(const std::string& s, int64_t& sat);
+// Hex of bytes, and the text of a name or value (escaped when not printable).
+std::string hex(const void* data, size_t n);
+std::string printable(const void* data, size_t n);
+
+}  // namespace redoubt::ui
