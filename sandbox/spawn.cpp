@@ -129,7 +129,7 @@ pid_t spawn(const SpawnSpec& spec, std::string* failure) {
     clone_flags |= static_cast<unsigned long>(policy->namespaces);
     if (policy->view) {
       clone_flags |= CLONE_NEWUSER | CLONE_NEWNS;
-      view = plan_view(*policy, spec.params, spec.path);
+      view = plan_view(*policy, spec.params, spec.path, spec.extra_binds);
     }
     // Map the broker's ids to root of the child's user namespace. Outside,
     // the child is the broker's user (its files keep their owner). Inside,

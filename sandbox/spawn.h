@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "policies/policy.h"
+
 namespace redoubt::sandbox {
 
 class SandboxError : public std::runtime_error {
@@ -28,6 +30,11 @@ struct SpawnSpec {
   // directory, bound writable), "tor_socket" (netd's proxy socket, the only
   // socket in its view). A missing one leaves that path out of the view.
   std::map<std::string, std::string> params;
+  // More paths in the view, beyond the policy's (absolute, not templated).
+  // For test harnesses whose fake children live outside the install tree
+  // (a script and the binary it execs, a state dir); the broker proper
+  // passes none.
+  std::vector<policies::Bind> extra_binds;
 };
 
 // Forks and execs. Everything the child needs is prepared before fork(): the

@@ -62,7 +62,7 @@ unsigned long flags_from_statfs(unsigned long f) {
 }  // namespace
 
 ViewPlan plan_view(const policies::Policy& policy, const std::map<std::string, std::string>& params,
-                   const std::string& exe) {
+                   const std::string& exe, const std::vector<policies::Bind>& extra) {
   ViewPlan plan;
   using K = ViewOp::Kind;
   plan.ops.push_back({K::kMakePrivate, "/"});
@@ -77,6 +77,7 @@ ViewPlan plan_view(const policies::Policy& policy, const std::map<std::string, s
   std::set<std::string> bound;
   std::vector<policies::Bind> binds = policy.binds;
   binds.push_back({exe, false});
+  binds.insert(binds.end(), extra.begin(), extra.end());
   for (size_t i = 0; i < binds.size(); ++i) {
     const policies::Bind bind = binds[i];
     std::string path;

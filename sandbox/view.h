@@ -44,9 +44,10 @@ struct ViewPlan {
 // The plan for `policy`: a tmpfs root, read-only binds of the policy's base
 // (libraries, loader cache, /dev/null, /dev/urandom), its templated binds
 // from `params`, the executable itself, and a /proc of its pid namespace.
-// Binds whose source is missing or whose parameter is absent are left out.
+// `extra` binds follow the policy's. Binds whose source is missing or whose
+// parameter is absent are left out.
 ViewPlan plan_view(const policies::Policy& policy, const std::map<std::string, std::string>& params,
-                   const std::string& exe);
+                   const std::string& exe, const std::vector<policies::Bind>& extra = {});
 
 // Executes the plan in the child. Returns 0, or -errno with `*failed` set
 // to the op that failed. Raw syscalls only: safe between fork and exec.

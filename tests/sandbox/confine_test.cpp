@@ -2,8 +2,11 @@
 // by parameter), and `redoubt audit` against a live confined probe.
 #include <gtest/gtest.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+#include <fstream>
 
 #include <nlohmann/json.hpp>
 
@@ -70,6 +73,30 @@ TEST(SandboxConfine, DroppedScopeIsReallyDropped) {
   EXPECT_EQ(run_probe("netd-transproxy", "connect_unix", "@" + name, full).result(), "errno=EPERM");
   EXPECT_EQ(run_probe("netd-transproxy", "connect_unix", "@" + name, capped).result(), "ok");
   close(fd);
+}
+
+// A child that is a script exec'ing a binary outside the install tree (the
+// supervision tests' fake children) needs that binary in its view: without
+// the extra bind the exec inside the view fails, with it the child runs.
+TEST(SandboxConfine, ExtraBindsReachTheView) {
+  char tmpl[] = "/tmp/redoubt-script-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  std::string script = std::string(tmpl) + "/child.sh";
+  {
+    std::ofstream f(script);
+    f << "#!/bin/sh\nexec " << probe_path() << " \"$@\"\n";
+  }
+  chmod(script.c_str(), 0755);
+  ProbeOptions opt;
+  opt.exe = script;
+  ProbeRun without = run_probe("keyd", "none", "", opt);
+  EXPECT_TRUE(without.exited && without.code == 127) << without.describe();
+  EXPECT_EQ(without.result(), "");
+  opt.extra_binds = {{probe_path(), false}};
+  ProbeRun with = run_probe("keyd", "none", "", opt);
+  EXPECT_EQ(with.result(), "ok") << with.describe();
+  unlink(script.c_str());
+  rmdir(tmpl);
 }
 
 const AuditLine* line(const AuditResult& r, const std::string& check) {

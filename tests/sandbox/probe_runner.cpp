@@ -41,9 +41,10 @@ std::string ProbeRun::describe() const {
 namespace {
 
 SpawnSpec probe_spec(const std::string& policy, std::vector<std::string> args,
-                     const std::map<std::string, std::string>& params, int channel) {
+                     const ProbeOptions& opt, int channel) {
   SpawnSpec spec;
-  spec.path = probe_path();
+  spec.path = opt.exe.empty() ? probe_path() : opt.exe;
+  for (const auto& [path, rw] : opt.extra_binds) spec.extra_binds.push_back({path, rw});
   spec.argv.push_back("redoubt-probe");
   spec.argv.push_back(policy);
   spec.argv.insert(spec.argv.end(), args.begin(), args.end());
@@ -51,7 +52,7 @@ SpawnSpec probe_spec(const std::string& policy, std::vector<std::string> args,
   spec.channel_fd = channel;
   spec.inherit_stdio = true;  // stdout is the test's pipe (set up by the caller)
   spec.policy = policy;
-  spec.params = params;
+  spec.params = opt.spawn_params;
   return spec;
 }
 
@@ -81,7 +82,7 @@ ProbeRun run_probe(const std::string& policy, const std::string& check, const st
   ProbeRun run;
   pid_t pid = -1;
   try {
-    pid = spawn(probe_spec(policy, args, opt.spawn_params, sv[1]), &run.spawn_error);
+    pid = spawn(probe_spec(policy, args, opt, sv[1]), &run.spawn_error);
   } catch (...) {
     dup2(saved, 1);
     close(saved);
@@ -135,7 +136,7 @@ Sibling start_sibling(const std::string& policy, const ProbeOptions& opt) {
   dup2(out[1], 1);
   Sibling s;
   try {
-    s.pid = spawn(probe_spec(policy, args, opt.spawn_params, sv[1]));
+    s.pid = spawn(probe_spec(policy, args, opt, sv[1]));
   } catch (...) {
     dup2(saved, 1);
     close(saved);

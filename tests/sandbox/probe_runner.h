@@ -24,6 +24,8 @@ struct ProbeOptions {
   std::map<std::string, std::string> spawn_params;    // the view's {name} values
   std::map<std::string, std::string> confine_params;  // passed as --param
   int max_abi = 0;
+  std::string exe;  // run this instead of redoubt-probe (e.g. a script that execs it)
+  std::vector<std::pair<std::string, bool>> extra_binds;  // SpawnSpec::extra_binds
 };
 
 std::string probe_path();
