@@ -83,6 +83,22 @@ sleep 0.2
 /opt/redoubt-build/redoubt-vm-probe launch redoubt-netd \
   /opt/redoubt-build/redoubt-vm-probe child netd $data | sed 's/ netd\./ build-netd./'
 
+# 3. tests/sandbox's escape tests, now with AppArmor enforcing too: every
+#    layer together, each probe spawned by sandbox::spawn from an unconfined
+#    runner (a build tree). One VMTEST line per case.
+if [ -x /opt/redoubt-build/sandbox_escape_test ]; then
+  REDOUBT_BIN_DIR=/opt/redoubt-build/bin /opt/redoubt-build/sandbox_escape_test 2>&1 | awk '
+    /^\[ RUN      \]/ { name = $4; sub(/.*\//, "", name); n = 0; next }
+    /^\[       OK \]/ { print "VMTEST PASS escape." name; name = ""; next }
+    /^\[  FAILED  \]/ && name != "" {
+      why = ""; for (i = 1; i <= n && i <= 4; i++) why = why " | " buf[i]
+      print "VMTEST FAIL escape." name why; name = ""; next }
+    name != "" && NF { buf[++n] = $0 }
+    /^\[  PASSED  \]|^\[  FAILED  \] [0-9]+ test/ { print "VMTEST INFO escape.summary " $0 }'
+else
+  echo "VMTEST INFO escape not included (no sandbox_escape_test given)"
+fi
+
 # Explicit `audit deny` rules log their denials to the kernel log.
 line=$(dmesg | grep 'apparmor="DENIED"' | grep 'profile="redoubt-netd"' | grep 'family="inet"' | head -n1)
 if [ -n "$line" ]; then
