@@ -48,7 +48,8 @@ SpawnSpec probe_spec(const std::string& policy, std::vector<std::string> args,
   spec.argv.push_back("redoubt-probe");
   spec.argv.push_back(policy);
   spec.argv.insert(spec.argv.end(), args.begin(), args.end());
-  spec.env = {"PATH=/usr/bin:/bin"};
+  // LeakSanitizer (asan preset) scans at exit with clone+ptrace: off here.
+  spec.env = {"PATH=/usr/bin:/bin", "ASAN_OPTIONS=detect_leaks=0"};
   spec.channel_fd = channel;
   spec.inherit_stdio = true;  // stdout is the test's pipe (set up by the caller)
   spec.policy = policy;
