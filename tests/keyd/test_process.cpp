@@ -129,8 +129,8 @@ TEST_F(KeydProcessTest, HelloAndCreate) {
   auto hello = keyd_->signer().helloRequest().send().wait(keyd_->ws());
   EXPECT_EQ(std::string(hello.getInfo().getProcess().cStr()), "keyd");
   EXPECT_EQ(hello.getInfo().getPid(), keyd_->pid());
-  auto st = keyd_->signer().statusRequest().send().wait(keyd_->ws()).getStatus();
-  EXPECT_FALSE(st.getHasKeystore());
+  auto before = keyd_->signer().statusRequest().send().wait(keyd_->ws());
+  EXPECT_FALSE(before.getStatus().getHasKeystore());
   EXPECT_EQ(keyd_->error_of(unlock_req(kPassword)), ErrorCode::kNoWallet);
 
   auto req = keyd_->signer().createRequest();
@@ -143,9 +143,9 @@ TEST_F(KeydProcessTest, HelloAndCreate) {
   ASSERT_EQ(res.getAccounts().size(), 1u);
   EXPECT_EQ(std::string(res.getAccounts()[0].getPath().cStr()), "m/0'");
   EXPECT_EQ(res.getAccounts()[0].getScriptType(), schema::ScriptType::P2WPKH);
-  st = keyd_->signer().statusRequest().send().wait(keyd_->ws()).getStatus();
-  EXPECT_TRUE(st.getHasKeystore());
-  EXPECT_FALSE(st.getUnlocked());
+  auto after = keyd_->signer().statusRequest().send().wait(keyd_->ws());
+  EXPECT_TRUE(after.getStatus().getHasKeystore());
+  EXPECT_FALSE(after.getStatus().getUnlocked());
   struct stat s;
   ASSERT_EQ(stat(keystore().c_str(), &s), 0);
   EXPECT_EQ(s.st_mode & 0777, 0600u);
