@@ -57,13 +57,39 @@ void ElectrumServer::start() {
   // this library only ever runs in tests and redoubt-testnet.)
   ::signal(SIGPIPE, SIG_IGN);
   ssl_ctx_ = make_self_signed_server_ctx(opts_.cert_path, opts_.cert_extra_dns);
-  auto [tcp, tcp_port] = listen_tcp_loopback(opts_.tcp_port);
-  auto [tls, tls_port] = listen_tcp_loopback(opts_.tls_port);
-  tcp_listen_ = std::move(tcp);
-  tls_listen_ = std::move(tls);
-  tcp_port_ = tcp_port;
-  tls_port_ = tls_port;
+  add_listener(opts_.tcp_port, false, std::nullopt);
+  add_listener(opts_.tls_port, true, std::nullopt);
+  tcp_port_ = listeners_[0]->port;
+  tls_port_ = listeners_[1]->port;
   acceptor_ = std::thread([this] { accept_loop(); });
+}
+
+void ElectrumServer::add_listener(uint16_t port, bool tls, std::optional<Misbehaviour> mode) {
+  auto [fd, actual] = listen_tcp_loopback(port);
+  auto l = std::make_unique<Listener>();
+  l->fd = std::move(fd);
+  l->port = actual;
+  l->tls = tls;
+  l->mode = mode;
+  std::lock_guard lk(mu_);
+  listeners_.push_back(std::move(l));
+}
+
+std::pair<uint16_t, uint16_t> ElectrumServer::fixed_mode_listeners(Misbehaviour m) {
+  {
+    std::lock_guard lk(mu_);
+    uint16_t tcp = 0, tls = 0;
+    for (const auto& l : listeners_) {
+      if (l->mode == m) (l->tls ? tls : tcp) = l->port;
+    }
+    if (tcp && tls) return {tcp, tls};
+  }
+  add_listener(0, false, m);
+  add_listener(0, true, m);
+  waker_.wake();  // the acceptor picks the new listeners up
+  std::lock_guard lk(mu_);
+  size_t n = listeners_.size();
+  return {listeners_[n - 2]->port, listeners_[n - 1]->port};
 }
 
 void ElectrumServer::stop() {
@@ -79,8 +105,7 @@ void ElectrumServer::stop() {
   for (auto& t : threads) t.join();
   std::lock_guard lk(mu_);
   sessions_.clear();
-  tcp_listen_.reset();
-  tls_listen_.reset();
+  listeners_.clear();
 }
 
 void ElectrumServer::notify_changed() {
@@ -110,28 +135,37 @@ Misbehaviour ElectrumServer::current_mode(const Session& s) const {
 
 void ElectrumServer::accept_loop() {
   for (;;) {
-    pollfd p[3] = {{tcp_listen_.get(), POLLIN, 0},
-                   {tls_listen_.get(), POLLIN, 0},
-                   {waker_.read_fd(), POLLIN, 0}};
-    if (::poll(p, 3, -1) < 0) {
+    std::vector<pollfd> p;
+    std::vector<const Listener*> ls;
+    {
+      std::lock_guard lk(mu_);
+      for (const auto& l : listeners_) {
+        p.push_back({l->fd.get(), POLLIN, 0});
+        ls.push_back(l.get());
+      }
+    }
+    p.push_back({waker_.read_fd(), POLLIN, 0});
+    if (::poll(p.data(), p.size(), -1) < 0) {
       if (errno == EINTR) continue;
       return;
     }
     if (stopping_) return;
-    for (int i = 0; i < 2; ++i) {
+    if (p.back().revents & POLLIN) waker_.drain();
+    for (size_t i = 0; i < ls.size(); ++i) {
       if (!(p[i].revents & POLLIN)) continue;
-      int fd = ::accept4(i == 0 ? tcp_listen_.get() : tls_listen_.get(), nullptr, nullptr,
-                         SOCK_CLOEXEC | SOCK_NONBLOCK);
+      int fd = ::accept4(ls[i]->fd.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
       if (fd < 0) continue;
       int one = 1;
       ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
       auto s = std::make_shared<Session>();
       s->fd.reset(fd);
       s->state.id = next_id_++;
-      s->state.tls = i == 1;
+      s->state.tls = ls[i]->tls;
       s->seen_gen = change_gen_;
       std::lock_guard lk(mu_);
-      if (next_mode_) {
+      if (ls[i]->mode) {
+        s->fixed_mode = ls[i]->mode;
+      } else if (next_mode_) {
         s->fixed_mode = *next_mode_;
         next_mode_.reset();
       }

@@ -107,6 +107,11 @@ class ElectrumServer {
   void notify_changed();
 
   void set_misbehaviour(Misbehaviour m, MisbehaviourScope scope);
+  // A pair of extra listeners (TCP, TLS) whose connections always behave as
+  // `m`, whatever set_misbehaviour says: a property of the connection a
+  // client cannot choose, so one test can talk to an honest and a lying
+  // server at once. Idempotent per mode; returns (tcp port, tls port).
+  std::pair<uint16_t, uint16_t> fixed_mode_listeners(Misbehaviour m);
   // Connections accepted so far (TCP and TLS).
   uint64_t connections_accepted() const { return next_id_ - 1; }
 
@@ -122,7 +127,14 @@ class ElectrumServer {
   Options opts_;
   ElectrumHandler& handler_;
   SslCtxPtr ssl_ctx_;
-  Fd tcp_listen_, tls_listen_;
+  struct Listener {
+    Fd fd;
+    uint16_t port = 0;
+    bool tls = false;
+    std::optional<Misbehaviour> mode;  // fixed mode of its connections
+  };
+  void add_listener(uint16_t port, bool tls, std::optional<Misbehaviour> mode);
+  std::vector<std::unique_ptr<Listener>> listeners_;  // guarded by mu_; closed after the acceptor
   uint16_t tcp_port_ = 0, tls_port_ = 0;
   Waker waker_;
   std::atomic<bool> stopping_{false};

@@ -82,5 +82,27 @@ TEST_F(UniverseTest, WalletLikeClientThroughSocksOverTlsWithIsolation) {
   }
 }
 
+TEST_F(UniverseTest, HonestAndLyingServersAtOnceByHostname) {
+  std::string liar = universe().misbehaving_host(Misbehaviour::wrong_headers);
+  EXPECT_EQ(liar, "wrong-headers.electrum.test");
+  EXPECT_EQ(universe().misbehaving_host(Misbehaviour::wrong_headers), liar);  // idempotent
+  json host = ctl("misbehave_host none");
+  ASSERT_EQ(host["ok"], true);
+  EXPECT_EQ(host["host"], "honest.electrum.test");
+  // Even with every ordinary connection stalling, each host keeps its behaviour.
+  universe().set_misbehaviour(Misbehaviour::stall, MisbehaviourScope::all_connections);
+  JsonClient h =
+      JsonClient::adopt(socks5_connect(endpoints().socks, "honest.electrum.test", 50001, "a", "1"));
+  JsonClient l =
+      JsonClient::adopt_tls(socks5_connect(endpoints().socks, liar, 50002, "b", "2"), liar);
+  std::string good = h.result("blockchain.block.header", {3});
+  std::string bad = l.result("blockchain.block.header", {3});
+  EXPECT_EQ(good.size(), bad.size());
+  EXPECT_NE(good, bad);
+  JsonClient plain = electrum_tcp();
+  plain.send_line(R"({"jsonrpc":"2.0","method":"server.ping","id":1})");
+  EXPECT_FALSE(plain.read_line(300));
+}
+
 }  // namespace
 }  // namespace redoubt::testsupport

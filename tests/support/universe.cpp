@@ -3,6 +3,7 @@
 #include <openssl/rand.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <sstream>
@@ -315,6 +316,17 @@ int Universe::confirmations(const std::string& txid_hex) const {
 
 void Universe::set_misbehaviour(Misbehaviour m, MisbehaviourScope scope) {
   if (electrum_) electrum_->set_misbehaviour(m, scope);
+}
+
+std::string Universe::misbehaving_host(Misbehaviour m) {
+  if (!electrum_ || !socks_) throw std::logic_error("universe servers are not running");
+  std::string host(m == Misbehaviour::none ? "honest" : to_string(m));
+  std::replace(host.begin(), host.end(), '_', '-');
+  host += ".electrum.test";
+  auto [tcp, tls] = electrum_->fixed_mode_listeners(m);
+  socks_->add_route({host, 50001, tcp});  // duplicates are harmless: first match wins
+  socks_->add_route({host, 50002, tls});
+  return host;
 }
 
 }  // namespace redoubt::testsupport

@@ -101,6 +101,10 @@ class Universe {
 
   // --- misbehaviour and inspection -------------------------------------
   void set_misbehaviour(Misbehaviour m, MisbehaviourScope scope);
+  // A hostname whose connections through the SOCKS proxy (ports 50001 TCP,
+  // 50002 TLS) always behave as `m`, e.g. "bad-merkle.electrum.test"
+  // ("honest.electrum.test" for none: immune to set_misbehaviour).
+  std::string misbehaving_host(Misbehaviour m);
   SocksServer& socks() { return *socks_; }
   ElectrumServer& electrum() { return *electrum_; }
 

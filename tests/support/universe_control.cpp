@@ -105,6 +105,11 @@ json Universe::control(const std::string& line) {
                                            : MisbehaviourScope::all_connections);
       return {{"ok", true}, {"mode", w[1]}, {"scope", scope}};
     }
+    if (cmd == "misbehave_host" && w.size() == 2) {
+      auto m = misbehaviour_from_string(w[1]);
+      if (!m) throw std::invalid_argument("unknown mode: " + w[1]);
+      return {{"ok", true}, {"host", misbehaving_host(*m)}, {"mode", w[1]}};
+    }
     if (cmd == "tx" && w.size() == 2) {
       auto raw = raw_tx(w[1]);
       if (!raw) return {{"ok", false}, {"error", "unknown transaction"}};
