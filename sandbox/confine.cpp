@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "policies/policy.h"
@@ -13,6 +14,23 @@
 #include "sandbox/spawn.h"
 
 namespace redoubt::sandbox {
+
+namespace {
+
+// Threads of this process from /proc/self/status, -1 when unreadable.
+int thread_count() {
+  int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  char buf[4096];
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return -1;
+  buf[n] = 0;
+  const char* t = strstr(buf, "\nThreads:");
+  return t ? atoi(t + 9) : -1;
+}
+
+}  // namespace
 
 std::string apparmor_label(const std::string& pid) {
   // The AppArmor-specific file first (Linux 5.8+, unambiguous when several
@@ -91,6 +109,15 @@ ConfineReport confine_self(const std::string& policy_name, const ConfineParams& 
     rep.notes.push_back("AppArmor label is '" + rep.apparmor_label + "', policy wants '" +
                         p->apparmor + " (enforce)'");
   }
+
+  // Landlock binds only the calling thread (and threads it starts later):
+  // a thread already running would stay unrestricted. Refuse rather than
+  // leave one.
+  int threads = thread_count();
+  if (threads > 1)
+    throw SandboxError("confine_self must run before any thread starts (" +
+                       std::to_string(threads) + " threads)");
+  if (threads < 0) rep.notes.push_back("cannot read /proc/self/status: single thread not verified");
 
   rep.landlock = apply_landlock(*p, params.paths, params.max_landlock_abi);
   for (const auto& n : rep.landlock.notes) rep.notes.push_back(n);

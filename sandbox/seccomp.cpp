@@ -1,6 +1,7 @@
 #include "sandbox/seccomp.h"
 
 #include <seccomp.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -82,16 +83,21 @@ FilterPtr build(const Policy& p, const SeccompContext& sc) {
 
 std::string export_pfc(const Policy& policy, const SeccompContext& ctx) {
   FilterPtr f = build(policy, ctx);
-  // seccomp_export_pfc writes to an fd: collect it through a memory file.
-  FILE* mem = tmpfile();
-  if (!mem) throw SandboxError(std::string("tmpfile: ") + strerror(errno));
-  std::unique_ptr<FILE, int (*)(FILE*)> guard(mem, fclose);
-  check(seccomp_export_pfc(f.get(), fileno(mem)), "export_pfc");
+  // seccomp_export_pfc writes to an fd: collect it through an anonymous
+  // memory file (no path on any filesystem).
+  int fd = memfd_create("redoubt-pfc", MFD_CLOEXEC);
+  if (fd < 0) throw SandboxError(std::string("memfd_create: ") + strerror(errno));
+  struct Closer {
+    int fd;
+    ~Closer() { close(fd); }
+  } guard{fd};
+  check(seccomp_export_pfc(f.get(), fd), "export_pfc");
+  if (lseek(fd, 0, SEEK_SET) != 0) throw SandboxError(std::string("lseek: ") + strerror(errno));
   std::string out;
-  rewind(mem);
   char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, mem)) > 0) out.append(buf, n);
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+  if (n < 0) throw SandboxError(std::string("read: ") + strerror(errno));
   return out;
 }
 

@@ -4,14 +4,19 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <fstream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "sandbox/audit.h"
+#include "sandbox/confine.h"
 #include "sandbox/landlock.h"
+#include "sandbox/spawn.h"
 #include "tests/sandbox/probe_runner.h"
 
 namespace redoubt::sandbox::testing {
@@ -97,6 +102,29 @@ TEST(SandboxConfine, ExtraBindsReachTheView) {
   EXPECT_EQ(with.result(), "ok") << with.describe();
   unlink(script.c_str());
   rmdir(tmpl);
+}
+
+// Landlock would bind only the calling thread: confine_self refuses to run
+// once a second thread exists (in a forked child: it would confine us).
+TEST(SandboxConfine, RefusesWhenAThreadIsRunning) {
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    std::thread t([] { std::this_thread::sleep_for(std::chrono::seconds(2)); });
+    int code = 3;
+    try {
+      confine_self("keyd");
+      code = 1;  // confined with a thread running: the bug this guards against
+    } catch (const SandboxError& e) {
+      code = std::string(e.what()).find("before any thread starts") != std::string::npos ? 0 : 2;
+    }
+    t.detach();
+    _exit(code);
+  }
+  int st = 0;
+  ASSERT_EQ(waitpid(pid, &st, 0), pid);
+  ASSERT_TRUE(WIFEXITED(st)) << st;
+  EXPECT_EQ(WEXITSTATUS(st), 0);
 }
 
 const AuditLine* line(const AuditResult& r, const std::string& check) {
