@@ -83,6 +83,7 @@ int main(int argc, char** argv) {
   lock_down = [&opts, &policy] {
     redoubt::sandbox::ConfineReport r = redoubt::sandbox::confine_self(policy);
     opts.seccomp_applied = r.seccomp;
+    opts.unix_sockets_only = r.seccomp && policy == "netd";
     opts.confinement_notes = r.notes;
   };
 #else

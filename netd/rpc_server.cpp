@@ -512,6 +512,13 @@ kj::Promise<void> NetworkImpl::configure(ConfigureContext context) {
   } catch (const NetError& e) {
     rethrow_as_ipc(e);
   }
+  if (opts_.unix_sockets_only && choice.kind != ProxyKind::unix_socket) {
+    ipc::fail(ErrorCode::kUsage,
+              std::string("the proxy chosen (") + to_string(choice.kind) + " from " +
+                  choice.source +
+                  ") needs TCP, but netd runs under the Unix-socket-only policy \"netd\"; "
+                  "start it with --policy netd-transproxy for TCP proxies and transproxy mode");
+  }
   proxy_ = choice;
   network_ = in.network;
   auto out = context.getResults().initProxy();

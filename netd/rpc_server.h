@@ -33,6 +33,10 @@ struct NetdOptions {
   // What lock_down reported, shown by hello() (notes for `redoubt audit`).
   std::vector<std::string> confinement_notes;
   bool seccomp_applied = false;
+  // Confined under the "netd" policy: socket() is AF_UNIX only, so a TCP
+  // proxy or a direct connection would get netd killed. configure() refuses
+  // those kinds with a clear error instead.
+  bool unix_sockets_only = false;
   // The network named on the command line; configure() must agree.
   std::optional<Network> network;
 };

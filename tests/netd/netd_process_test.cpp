@@ -69,7 +69,8 @@ struct NetdProcess {
   std::unique_ptr<ipc::Peer> peer;
   schema::Network::Client net{nullptr};
 
-  NetdProcess(kj::AsyncIoContext& io, int request_timeout_ms = 3000) {
+  NetdProcess(kj::AsyncIoContext& io, int request_timeout_ms = 3000,
+              const std::string& policy = "netd") {
     int sv[2];
     EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
     sandbox::SpawnSpec spec;
@@ -80,7 +81,9 @@ struct NetdProcess {
                  "--request-timeout-ms",
                  std::to_string(request_timeout_ms),
                  "--connect-timeout-ms",
-                 "5000"};
+                 "5000",
+                 "--policy",
+                 policy};
     spec.channel_fd = sv[1];
     spec.inherit_stdio = true;  // netd's stderr shows in the test log
     pid = sandbox::spawn(spec);
@@ -213,20 +216,37 @@ TEST_F(NetdProcessTest, HelloAndProxySources) {
   EXPECT_EQ(proxy.getKind(), schema::ProxyKind::UNIX);
   EXPECT_EQ(std::string(proxy.getAddress()), universe_->endpoints().socks);
   EXPECT_EQ(std::string(proxy.getSource()), "TOR_SOCKS_IPC_PATH");
-  {
+  // Under the Unix-socket-only policy a TCP proxy or transproxy is refused
+  // with a clear error (socket(AF_INET) would get netd killed).
+  for (bool transproxy : {false, true}) {
     auto req = p.net.configureRequest();
+    if (transproxy)
+      req.initConfig().setTorTransproxy(true);
+    else
+      req.initConfig().setTorSocksPort("9150");
+    req.getConfig().setNetwork(schema::NetworkId::REGTEST);
+    std::string msg;
+    EXPECT_EQ(code_of(req.send(), &msg), static_cast<int>(ipc::ErrorCode::kUsage));
+    EXPECT_NE(msg.find("netd-transproxy"), std::string::npos) << msg;
+  }
+  // The TCP-capable policy accepts them.
+  NetdProcess tcp(io, 3000, "netd-transproxy");
+  {
+    auto req = tcp.net.configureRequest();
     req.initConfig().setTorSocksPort("9150");
     req.getConfig().setNetwork(schema::NetworkId::REGTEST);
     auto r = req.send().wait(io.waitScope);
     EXPECT_EQ(r.getProxy().getKind(), schema::ProxyKind::TCP);
     EXPECT_EQ(std::string(r.getProxy().getAddress()), "127.0.0.1:9150");
+    EXPECT_EQ(std::string(r.getProxy().getSource()), "TOR_SOCKS_HOST/TOR_SOCKS_PORT");
   }
   {
-    auto req = p.net.configureRequest();
+    auto req = tcp.net.configureRequest();
     req.initConfig().setTorTransproxy(true);
     req.getConfig().setNetwork(schema::NetworkId::REGTEST);
     auto r = req.send().wait(io.waitScope);
     EXPECT_EQ(r.getProxy().getKind(), schema::ProxyKind::TRANSPROXY);
+    EXPECT_EQ(std::string(r.getProxy().getSource()), "TOR_TRANSPROXY");
   }
   {
     auto req = p.net.configureRequest();
