@@ -43,6 +43,7 @@ std::vector<std::string> keyd_argv(const std::string& datadir, int scrypt_cost) 
 
 namespace {
 ipc::schema::Signer::Client connect(kj::AsyncIoContext& io, std::vector<std::string> argv,
+                                    const std::string& policy, const std::string& keystore_dir,
                                     pid_t& pid, std::unique_ptr<ipc::Peer>& peer) {
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
@@ -52,7 +53,15 @@ ipc::schema::Signer::Client connect(kj::AsyncIoContext& io, std::vector<std::str
   spec.argv = std::move(argv);
   spec.env = {};  // what the broker gives keyd: nothing
   spec.channel_fd = sv[1];
-  pid = sandbox::spawn(spec);
+  if (!policy.empty()) {
+    spec.policy = policy;
+    spec.params["keystore"] = keystore_dir;
+    // The binary lives in the build tree, outside the view's /usr.
+    spec.extra_binds.push_back({std::filesystem::path(spec.path).parent_path().string(), false});
+  }
+  std::string failure;
+  pid = sandbox::spawn(spec, &failure);
+  if (!failure.empty()) throw std::runtime_error("spawning keyd failed: " + failure);
   close(sv[1]);
   peer = std::make_unique<ipc::Peer>(
       *io.lowLevelProvider, sv[0],
@@ -62,8 +71,10 @@ ipc::schema::Signer::Client connect(kj::AsyncIoContext& io, std::vector<std::str
 }
 }  // namespace
 
-KeydProcess::KeydProcess(std::vector<std::string> argv)
-    : io_(kj::setupAsyncIo()), signer_(connect(io_, std::move(argv), pid_, peer_)) {}
+KeydProcess::KeydProcess(std::vector<std::string> argv, const std::string& policy,
+                         const std::string& keystore_dir)
+    : io_(kj::setupAsyncIo()),
+      signer_(connect(io_, std::move(argv), policy, keystore_dir, pid_, peer_)) {}
 
 std::optional<int> KeydProcess::close_and_wait(int ms) {
   signer_ = ipc::schema::Signer::Client(capnp::newBrokenCap("closed"));

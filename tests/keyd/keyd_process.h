@@ -27,7 +27,11 @@ std::vector<std::string> keyd_argv(const std::string& datadir, int scrypt_cost =
 
 class KeydProcess {
  public:
-  explicit KeydProcess(std::vector<std::string> argv);
+  // Without a policy keyd confines itself only (confine_self, as main does);
+  // with policy "keyd" spawn() also builds its namespaces and private view,
+  // as the broker does, binding `keystore_dir` and the build's bin dir.
+  explicit KeydProcess(std::vector<std::string> argv, const std::string& policy = "",
+                       const std::string& keystore_dir = "");
   ~KeydProcess();
   KeydProcess(const KeydProcess&) = delete;
   KeydProcess& operator=(const KeydProcess&) = delete;

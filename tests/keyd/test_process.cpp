@@ -378,6 +378,56 @@ TEST(KeydDumpable, OtherProcessesOfItsUidCannotReadIt) {
   EXPECT_EQ(result, 'k');
 }
 
+// keyd as the broker starts it: spawn() with the "keyd" policy (namespaces,
+// private view with only the keystore directory writable, no network) and
+// keyd's own Landlock and seccomp. Every keystore operation and signing must
+// work inside it.
+TEST(KeydConfined, WorksInsideItsSandbox) {
+  std::string dir = make_temp_dir();
+  std::string keystore_dir = dir + "/keyd";
+  ASSERT_EQ(mkdir(keystore_dir.c_str(), 0700), 0);
+  {
+    KeydProcess keyd(keyd_argv(dir), "keyd", keystore_dir);
+    auto& ws = keyd.ws();
+    auto hello = keyd.signer().helloRequest().send().wait(ws);
+    EXPECT_TRUE(hello.getInfo().getConfinement().getSeccompApplied());
+    EXPECT_EQ(std::string(hello.getInfo().getConfinement().getSeccompPolicy().cStr()), "keyd");
+    auto restore = keyd.signer().restoreRequest();
+    restore.setPhrase(kSegwitWords);
+    restore.setSeedType(schema::SeedType::SEGWIT);
+    restore.setPassword(bytes(kPassword));
+    restore.setNetwork(schema::NetworkId::REGTEST);
+    WatchOnly w = watch_only(restore.send().wait(ws).getAccounts()[0].getXpub());
+    auto change = keyd.signer().changePasswordRequest();
+    change.setOldPassword(bytes(kPassword));
+    change.setNewPassword(bytes(std::string_view("second")));
+    change.send().wait(ws);
+    auto unlock = keyd.signer().unlockRequest();
+    unlock.setPassword(bytes(std::string_view("second")));
+    unlock.setTimeoutSeconds(60);
+    unlock.getLimits().setMaxFeeSat(10'000);
+    unlock.send().wait(ws);
+    std::vector<Prev> prevs = {{50'000, w.script({0, 0}), {0, 0}}};
+    auto tx = unsigned_tx(1, {{49'000, foreign_script()}});
+    auto req = keyd.signer().signTransactionRequest();
+    auto r = req.initRequest();
+    r.setUnsignedTx(bytes(tx.serialize()));
+    auto in = r.initInputs(1)[0];
+    in.setValue(50'000);
+    in.setScriptPubKey(bytes(prevs[0].script));
+    in.initPath(2);
+    auto res = req.send().wait(ws);
+    auto signed_tx = res.getSignedTx();
+    EXPECT_TRUE(verify_signed(Bytes(signed_tx.begin(), signed_tx.end()), tx, prevs));
+    auto st = keyd.close_and_wait();
+    ASSERT_TRUE(st.has_value());
+    EXPECT_TRUE(WIFEXITED(*st)) << "status " << *st;
+  }
+  EXPECT_TRUE(fs::exists(keystore_dir + "/keystore"));
+  EXPECT_FALSE(fs::exists(keystore_dir + "/keystore.tmp"));
+  fs::remove_all(dir);
+}
+
 TEST(KeydArgs, TestCostOnlyOnRegtest) {
   std::string dir = make_temp_dir();
   KeydProcess keyd(
