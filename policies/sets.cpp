@@ -65,7 +65,9 @@ SyscallSet socket_io() {
 }
 
 SyscallSet random() {
-  return {"random", "OpenSSL's and libsecp256k1's seeding; never /dev/urandom", {"getrandom"}};
+  return {"random",
+          "OpenSSL's and libsecp256k1's seeding (no fd needed once locked down)",
+          {"getrandom"}};
 }
 
 ArgRule clone_threads() {
