@@ -428,6 +428,39 @@ TEST(KeydConfined, WorksInsideItsSandbox) {
   fs::remove_all(dir);
 }
 
+// The production scrypt cost (no --scrypt-test-cost): stored in the file and
+// affordable inside the sandbox (128 MiB, about a second per unlock).
+TEST(KeydConfined, ProductionScryptCostInsideItsSandbox) {
+  std::string dir = make_temp_dir();
+  std::string keystore_dir = dir + "/keyd";
+  ASSERT_EQ(mkdir(keystore_dir.c_str(), 0700), 0);
+  {
+    KeydProcess keyd({"redoubt-keyd", "--datadir", dir, "--network", "regtest"}, "keyd",
+                     keystore_dir);
+    auto& ws = keyd.ws();
+    auto restore = keyd.signer().restoreRequest();
+    restore.setPhrase(kSegwitWords);
+    restore.setSeedType(schema::SeedType::SEGWIT);
+    restore.setPassword(bytes(kPassword));
+    restore.setNetwork(schema::NetworkId::REGTEST);
+    restore.send().wait(ws);
+    auto t0 = std::chrono::steady_clock::now();
+    auto unlock = keyd.signer().unlockRequest();
+    unlock.setPassword(bytes(kPassword));
+    unlock.setTimeoutSeconds(60);
+    unlock.getLimits().setMaxFeeSat(10'000);
+    unlock.send().wait(ws);
+    auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+            .count();
+    printf("unlock with the production scrypt cost took %lld ms\n", static_cast<long long>(ms));
+  }
+  Bytes file = slurp(keystore_dir + "/keystore");
+  ASSERT_GT(file.size(), 20u);
+  EXPECT_EQ(file[19], 17);  // log2 N as stored: keyd/keystore.h kDefaultScrypt
+  fs::remove_all(dir);
+}
+
 TEST(KeydArgs, TestCostOnlyOnRegtest) {
   std::string dir = make_temp_dir();
   KeydProcess keyd(

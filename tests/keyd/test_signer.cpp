@@ -391,3 +391,31 @@ TEST_F(SignerTest, NameSaltIsDeterministicFromTheSeed) {
 
 }  // namespace
 }  // namespace redoubt::keyd
+
+namespace redoubt::keyd {
+namespace {
+
+// The cache returns exactly BIP32's keys, at every depth it accepts.
+TEST(AccountKeys, CachedKeysEqualPlainDerivation) {
+  auto master = chain::ExtendedPrivateKey::from_seed(
+      chain::electrum_seed_to_bip32_seed(kSegwitWords, "").span());
+  auto account = master.derive(0 | chain::kHardened);
+  AccountKeys keys(account.clone());
+  for (const KeyPath& p : {KeyPath{0, 0}, KeyPath{1, 7}, KeyPath{5}, KeyPath{0, 1, 2, 3}}) {
+    const DerivedKey& k = keys.key(p);
+    auto want = account.derive_path(p);
+    EXPECT_TRUE(std::equal(k.key.bytes().begin(), k.key.bytes().end(), want.key().bytes().begin()));
+    EXPECT_EQ(k.pubkey, want.public_key().compressed());
+    EXPECT_EQ(k.key_hash, want.public_key().key_hash());
+    EXPECT_EQ(&keys.key(p), &k);  // cached, same object
+  }
+  EXPECT_EQ(keys.cached(), 4u);
+  EXPECT_THROW(keys.key({}), KeydError);
+  EXPECT_THROW(keys.key({0, 1, 2, 3, 4}), KeydError);
+  EXPECT_THROW(keys.key({0, chain::kHardened}), KeydError);
+  keys.trim();  // far below the cap: nothing dropped
+  EXPECT_EQ(keys.cached(), 4u);
+}
+
+}  // namespace
+}  // namespace redoubt::keyd
