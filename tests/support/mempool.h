@@ -22,8 +22,8 @@ class Mempool {
     int64_t fee = 0;
   };
   struct Options {
-    // Core's default -minrelaytxfee: 1000 sat per kvB (0.00001 NMC/kB).
-    int64_t min_relay_fee_per_kvb = 1000;
+    // Namecoin's -minrelaytxfee default: 0.001 NMC/kB = 100,000 sat per kvB.
+    int64_t min_relay_fee_per_kvb = 100'000;
   };
 
   Mempool() = default;

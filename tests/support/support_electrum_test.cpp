@@ -80,7 +80,7 @@ TEST_F(ElectrumTest, VersionNegotiationAndFeaturesHaveElectrumXShapes) {
   EXPECT_EQ(c.result("server.ping"), nullptr);
   EXPECT_TRUE(c.result("server.peers.subscribe").is_array());
   EXPECT_TRUE(c.result("server.banner").is_string());
-  EXPECT_DOUBLE_EQ(c.result("blockchain.relayfee").get<double>(), 0.00001);
+  EXPECT_DOUBLE_EQ(c.result("blockchain.relayfee").get<double>(), 0.001);
   EXPECT_GT(c.result("blockchain.estimatefee", {2}).get<double>(), 0);
 
   // A client asking only for an old protocol is answered and disconnected.
@@ -177,7 +177,7 @@ TEST_F(ElectrumTest, TransactionsMerkleProofsAndBroadcast) {
   uint32_t vout = tx.outputs[0].script_pubkey == a ? 0 : 1;
   chain::Transaction spend;
   spend.inputs.push_back({{tx.txid(), vout}, {}, 0xfffffffd, {}});
-  spend.outputs.push_back({50'000'000 - 10'000, alice.new_script()});
+  spend.outputs.push_back({50'000'000 - 50'000, alice.new_script()});
   alice.sign(spend, {tx.outputs[vout]});
   std::string hex = chain::to_hex(spend.serialize());
   EXPECT_EQ(c.result("blockchain.transaction.broadcast", {hex}),

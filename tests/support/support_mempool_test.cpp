@@ -63,7 +63,7 @@ class MempoolTest : public UniverseFixture {
 };
 
 constexpr int64_t kCoin = 100'000'000;
-constexpr int64_t kFee = 10'000;
+constexpr int64_t kFee = 50'000;  // 0.0005 NMC: above 100 sat/vB for these sizes
 
 TEST_F(MempoolTest, PaysWithSegwitAndLegacySignatures) {
   Bytes a_wit = alice.new_script(KeyKind::p2wpkh);

@@ -23,8 +23,6 @@ using chain::Bytes;
 using nlohmann::json;
 
 namespace {
-// What the universe's wallet pays: above the relay minimum, as a wallet would.
-constexpr int64_t kFeePerVbyte = 2;
 
 Bytes random_bytes(size_t n) {
   Bytes b(n);
@@ -178,7 +176,8 @@ std::string Universe::pay_locked(const Bytes& script, int64_t amount, int32_t ve
   auto fee_for = [&](size_t n_in) {
     size_t vsize = 11 + 68 * n_in + 43 * (tx.outputs.size() + 1);
     for (const auto& o : tx.outputs) vsize += o.script_pubkey.size();
-    return static_cast<int64_t>(vsize) * kFeePerVbyte;
+    // The relay minimum on an over-estimated size, as namecoind's wallet pays.
+    return static_cast<int64_t>(vsize) * opts_.min_relay_fee_per_kvb / 1000;
   };
   // Confirmed, mature, plain (non-name) coins of ours not spent in the mempool.
   for (const auto& [op, coin] : chain_.utxos()) {

@@ -37,8 +37,11 @@ struct UniverseOptions {
   bool start_servers = true;  // false: chain and mempool only (unit tests)
   bool mm_marker = false;     // parent coinbase carries the fabe6d6d marker
   // blockchain.estimatefee answer (NMC per kB); namecoind's min relay fee is 0.00001.
-  double estimatefee_nmc_per_kb = 0.0002;
-  int64_t min_relay_fee_per_kvb = 1000;
+  // Namecoin's relay minimum is 0.001 NMC/kB (100,000 sat/kvB, ten times
+  // Bitcoin's old default; the recorded namecoind regtest transactions pay
+  // exactly 100 sat/vB). estimatefee answers twice that.
+  double estimatefee_nmc_per_kb = 0.002;
+  int64_t min_relay_fee_per_kvb = 100'000;
   // The .onion name the SOCKS proxy maps to the server; empty: a well-formed
   // v3 name from a fixed key (default_universe_onion(), stable across runs).
   std::string onion_host;
@@ -76,7 +79,7 @@ class Universe {
   std::vector<std::string> mine(int n, const std::string& address = "");
   std::vector<std::string> mine_to_script(int n, const chain::Bytes& script);
   // Pays `amount` satoshis to `address` from the universe's wallet, fee
-  // 1000 sat/kvB-aware; broadcast to the mempool, mined at once if `confirm`.
+  // paying the relay minimum; in the mempool, mined at once if `confirm`.
   // Returns the txid (displayed hex). Throws on failure (e.g. no funds).
   std::string fund(const std::string& address, int64_t amount, bool confirm = false);
   // Replaces the top n blocks with n+1 new empty blocks; their transactions
