@@ -23,6 +23,10 @@ bool LineFramer::next(std::string& line) {
   size_t nl = buf_.find('\n', start_ + scanned_);
   if (nl == std::string::npos) {
     scanned_ = buf_.size() - start_;
+    if (scanned_ > max_line_) {
+      throw ProtocolError("the server sent a line longer than " + std::to_string(max_line_) +
+                          " bytes");
+    }
     return false;
   }
   if (nl - start_ > max_line_) {

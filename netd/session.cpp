@@ -117,8 +117,9 @@ void ElectrumSession::serve(Transport& t) {
     if (fds[1].revents & POLLIN) drain_eventfd(wake_fd_.get());
     if (ready_) send_queued(t);
     if ((fds[0].revents != 0) || t.pending()) {
-      // Drain what is there; each chunk is bounded by the framer's line limit.
-      for (;;) {
+      // Drain what is there, at most 1 MiB per round so a flooding server
+      // cannot keep the thread from seeing stop requests and deadlines.
+      for (int round = 0; round < 16; ++round) {
         size_t n = t.read_some(buf.data(), buf.size());
         if (n == 0) break;
         framer.feed(buf.data(), n);

@@ -35,6 +35,14 @@ TEST(NetdJsonRpc, FramerCutsOffEndlessAndOversizeLines) {
   big += "\n";
   EXPECT_THROW(oversize.feed(big.data(), big.size()), ProtocolError);
 
+  // A short line, then an endless one in the same read: cut off too.
+  LineFramer mixed(64);
+  std::string both = "{}\n" + std::string(100, 'w');
+  mixed.feed(both.data(), both.size());
+  std::string first;
+  ASSERT_TRUE(mixed.next(first));
+  EXPECT_THROW(mixed.next(first), ProtocolError);
+
   LineFramer exact(64);
   std::string ok(64, 'z');
   ok += "\n";

@@ -238,6 +238,25 @@ TEST_F(NetdSession, MisbehaviourMidSessionDropsTheServerAndSaysWhy) {
   server->set_misbehaviour(Misbehaviour::none, MisbehaviourScope::all_connections);
 }
 
+TEST_F(NetdSession, OutstandingRequestsAreBounded) {
+  test::WaitingListener l;
+  auto o = opts("electrum.test", 50001, false);
+  o.request_timeout = 30s;
+  ElectrumSession s(o, l);
+  ASSERT_TRUE(l.wait_open());
+  ASSERT_TRUE(l.ready);
+  server->set_misbehaviour(Misbehaviour::stall, MisbehaviourScope::all_connections);
+  for (uint64_t i = 1; i <= kMaxOutstanding + 1; ++i) {
+    ASSERT_TRUE(s.call(i, "server.ping", Json::array(), null_reply()));
+  }
+  ASSERT_TRUE(l.wait([&] { return l.errors.count(kMaxOutstanding + 1) > 0; }));
+  EXPECT_NE(l.locked([&] { return l.errors[kMaxOutstanding + 1]; }).find("too many requests"),
+            std::string::npos);
+  EXPECT_EQ(l.locked([&] { return l.errors.size(); }), 1u);  // the rest still wait
+  EXPECT_FALSE(l.locked([&] { return l.closed.has_value(); }));
+  server->set_misbehaviour(Misbehaviour::none, MisbehaviourScope::all_connections);
+}
+
 TEST_F(NetdSession, DestructorCancelsAConnectInProgress) {
   server->set_misbehaviour(Misbehaviour::stall, MisbehaviourScope::next_connection);
   auto o = opts("electrum.test", 50001, false);
