@@ -24,6 +24,10 @@ Policy child_base(const std::string& name, const std::string& apparmor) {
   p.apparmor = apparmor;
   p.namespaces = child_namespaces();
   p.binds = base_binds();
+  // A /proc of its own pid namespace (it sees only itself): confine_self
+  // reads its AppArmor label and thread count there before Landlock closes
+  // it, and the sanitizer runtimes read /proc/self/maps at start-up.
+  p.mount_proc = true;
   p.allow = {sets::process(), sets::memory(), sets::event_loop(), sets::signals(), sets::time(),
              sets::threads(), sets::fd_io(),  sets::socket_io(),  sets::random()};
   p.allow_if = sets::signal_self();

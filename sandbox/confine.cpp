@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -56,6 +57,10 @@ std::string apparmor_label(const std::string& pid) {
     if (label.empty()) return "AppArmor not enabled";
     return label;
   }
+  // Neither file: no LSM attribute directory, or no /proc at all.
+  struct stat st;
+  if (stat(("/proc/" + pid).c_str(), &st) != 0)
+    return std::string("unknown (/proc/") + pid + ": " + strerror(errno) + ")";
   return "AppArmor not enabled";
 }
 

@@ -53,6 +53,9 @@ TEST_P(LandlockDegrade, ReportSaysWhatWasDropped) {
   EXPECT_EQ(field(rep, "seccomp"), 1) << rep;  // seccomp holds regardless
   auto says = [&](const char* s) { return r.out.find(s) != std::string::npos; };
   EXPECT_TRUE(says(("Landlock ABI capped at " + std::to_string(abi)).c_str())) << r.out;
+  // Its /proc was there to check it is single-threaded and read its label.
+  EXPECT_FALSE(says("single thread not verified")) << r.out;
+  EXPECT_FALSE(says("AppArmor unknown")) << r.out;
   EXPECT_EQ(says("ABI < 3: truncate() not restricted"), abi < 3) << r.out;
   EXPECT_EQ(says("ABI < 4: TCP bind/connect not restricted"), abi < 4) << r.out;
   EXPECT_EQ(says("ABI < 5: device ioctls not restricted"), abi < 5) << r.out;
