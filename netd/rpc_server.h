@@ -1,5 +1,5 @@
-// The Cap'n Proto face of netd: schema::Network and schema::Session over the
-// domain code. Each session's network I/O runs on its own thread (blocking
+// The Cap'n Proto face of netd: schema::Network (here; schema::Session is in
+// session_rpc.h) over the domain code. Each session's network I/O runs on its own thread (blocking
 // sockets with deadlines, OpenSSL directly on the fd); results and
 // notifications come back to the kj event loop through the Hub's mailbox, so
 // the loop never blocks on a server and no kj object is touched off-thread.
