@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 
@@ -29,6 +30,28 @@ int thread_count() {
   buf[n] = 0;
   const char* t = strstr(buf, "\nThreads:");
   return t ? atoi(t + 9) : -1;
+}
+
+void exit_on_signal(int sig) {
+  _exit(128 + sig);
+}
+
+// spawn() makes each child pid 1 of its own pid namespace, and the kernel
+// shields a namespace's init from every signal it has no handler for
+// (pid_namespaces(7)), even the broker's SIGTERM and the terminal's SIGINT;
+// only SIGKILL gets through. A handler that exits gives those signals
+// their usual meaning back (exit status 128+N instead of death by N).
+void restore_terminating_signals(ConfineReport& rep) {
+  if (getpid() != 1) return;
+  for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGQUIT}) {
+    struct sigaction cur {};
+    if (sigaction(sig, nullptr, &cur) != 0 || cur.sa_handler != SIG_DFL) continue;
+    struct sigaction act {};
+    act.sa_handler = exit_on_signal;
+    sigemptyset(&act.sa_mask);
+    if (sigaction(sig, &act, nullptr) != 0)
+      rep.notes.push_back(std::string("cannot handle signal ") + sigabbrev_np(sig));
+  }
 }
 
 }  // namespace
@@ -105,6 +128,8 @@ ConfineReport confine_self(const std::string& policy_name, const ConfineParams& 
     if (setrlimit(static_cast<__rlimit_resource>(r.resource), &want) != 0)
       throw SandboxError("setrlimit " + std::to_string(r.resource) + ": " + strerror(errno));
   }
+
+  restore_terminating_signals(rep);
 
   // Read before Landlock and seccomp close /proc to us.
   rep.apparmor_label = apparmor_label("self");

@@ -130,6 +130,26 @@ TEST(SandboxConfine, RefusesWhenAThreadIsRunning) {
   EXPECT_EQ(WEXITSTATUS(st), 0);
 }
 
+// The child is init of its pid namespace, which the kernel shields from
+// signals without a handler: confine_self restores SIGTERM's meaning, so the
+// broker's orderly shutdown (SIGTERM, then SIGKILL) ends it at once.
+TEST(SandboxConfine, SigtermEndsAChildThatIsPidNamespaceInit) {
+  Sibling s = start_sibling("netd");
+  ASSERT_FALSE(s.report.empty());
+  ASSERT_EQ(kill(s.pid, SIGTERM), 0);
+  int st = 0;
+  for (int i = 0; i < 100; ++i) {
+    if (waitpid(s.pid, &st, WNOHANG) == s.pid) {
+      EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 128 + SIGTERM) << st;
+      s.pid = -1;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(s.pid, -1) << "SIGTERM was ignored";
+  s.stop();
+}
+
 const AuditLine* line(const AuditResult& r, const std::string& check) {
   for (const auto& l : r.lines)
     if (l.check == check) return &l;
