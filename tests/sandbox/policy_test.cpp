@@ -59,6 +59,25 @@ TEST(SandboxPolicy, DangerousSyscallsAreInNoChildAllowList) {
   }
 }
 
+// minijail's lint: syscalls that are only safe with their arguments checked
+// never appear in a child's unconditional allow-list.
+TEST(SandboxPolicy, RiskySyscallsOnlyWithArgumentFilters) {
+  const std::set<std::string> filtered = {"socket", "clone", "kill",  "tgkill",       "tkill",
+                                          "ioctl",  "fcntl", "prctl", "mprotect_exec"};
+  for (const char* name : {"keyd", "netd", "netd-transproxy", "ui"}) {
+    for (const auto& set : policies::policy(name).allow)
+      for (const char* s : set.syscalls)
+        EXPECT_FALSE(filtered.count(s)) << name << " allows " << s << " without argument checks";
+  }
+  // And each of these that a child has does come with its filter.
+  for (const char* name : {"keyd", "netd", "ui"}) {
+    std::set<std::string> with_args;
+    for (const auto& r : policies::policy(name).allow_if) with_args.insert(r.syscall);
+    for (const char* s : {"kill", "tgkill", "ioctl", "fcntl"})
+      EXPECT_TRUE(with_args.count(s)) << name << " " << s;
+  }
+}
+
 TEST(SandboxPolicy, SocketFamiliesPerProcess) {
   auto domains = [](const std::string& name) {
     std::set<uint64_t> out;
