@@ -82,7 +82,6 @@ ViewPlan plan_view(const policies::Policy& policy, const std::map<std::string, s
     const policies::Bind bind = binds[i];
     std::string path;
     if (!expand(bind.path, params, path) || path.empty() || path[0] != '/') continue;
-    if (path.find("/../") != std::string::npos || path.ends_with("/..")) continue;
     struct stat st;
     if (lstat(path.c_str(), &st) != 0) continue;
     if (!S_ISLNK(st.st_mode)) {

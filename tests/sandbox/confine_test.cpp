@@ -103,6 +103,17 @@ TEST(SandboxConfine, ExtraBindsReachTheView) {
   opt.extra_binds = {{probe_path(), false}};
   ProbeRun with = run_probe("keyd", "none", "", opt);
   EXPECT_EQ(with.result(), "ok") << with.describe();
+  // A path with `..` is bound at its real location (the supervision
+  // harness's scripts exec `<bin>/../tests/redoubt-fakechild`).
+  std::string bin = probe_path().substr(0, probe_path().rfind('/'));
+  std::string dotted = bin + "/../" + bin.substr(bin.rfind('/') + 1) + "/redoubt-probe";
+  {
+    std::ofstream f(script);
+    f << "#!/bin/sh\nexec " << dotted << " \"$@\"\n";
+  }
+  opt.extra_binds = {{dotted, false}};
+  ProbeRun via_dots = run_probe("keyd", "none", "", opt);
+  EXPECT_EQ(via_dots.result(), "ok") << via_dots.describe();
   unlink(script.c_str());
   rmdir(tmpl);
 }
