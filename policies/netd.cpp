@@ -15,7 +15,9 @@ namespace redoubt::policies {
 namespace {
 
 Policy netd_common(const std::string& name, std::vector<uint64_t> domains) {
-  Policy p = child_base(name, "redoubt-netd");
+  // AppArmor profiles redoubt-netd (denies network inet/inet6) and
+  // redoubt-netd-transproxy (allows TCP), policies/apparmor/.
+  Policy p = child_base(name, "redoubt-" + name);
   p.binds.push_back({"{tor_socket}", false});   // connect() needs no writable mount
   p.allow_if.push_back(sets::clone_threads());  // one thread per server session
   p.allow.push_back({"proxy_discovery",
