@@ -82,7 +82,10 @@ bool high_pipe(int fds[2]) {
     fds[i] = fcntl(p[i], F_DUPFD_CLOEXEC, 10);
     close(p[i]);
   }
-  return fds[0] >= 0 && fds[1] >= 0;
+  if (fds[0] >= 0 && fds[1] >= 0) return true;
+  for (int i = 0; i < 2; ++i)
+    if (fds[i] >= 0) close(fds[i]);
+  return false;
 }
 
 struct Limit {
