@@ -64,9 +64,13 @@ SignResult sign_transaction(const SignRequest& req, AccountKeys& keys,
   if (req.inputs.size() != tx.inputs.size())
     malformed("one InputInfo per transaction input is needed (got " +
               std::to_string(req.inputs.size()) + " for " + std::to_string(tx.inputs.size()) + ")");
-  for (const auto& in : tx.inputs)
+  std::set<std::pair<chain::Hash256, uint32_t>> prevouts;
+  for (const auto& in : tx.inputs) {
     if (!in.script_sig.empty() || !in.witness.empty())
       malformed("the transaction already carries signatures");
+    if (!prevouts.insert({in.prevout.txid, in.prevout.index}).second)
+      malformed("an output is spent twice");
+  }
 
   // 1. Inputs: the claimed key must produce the previous output's script.
   int64_t total_in = 0;

@@ -84,6 +84,12 @@ inline constexpr int64_t kMaxMoney = 21'000'000LL * 100'000'000LL;
 //     fee * 1000 > max_fee_per_mille * (sum of foreign outputs).
 // Malformed requests (bad transaction, count mismatch, amounts out of range,
 // a transaction already carrying signatures) are KeydError kUsage.
+// The fee is only as true as the input amounts. BIP143 signatures commit to
+// each P2WPKH input's amount, so a broker lying about one gets an invalid
+// transaction; legacy P2PKH signatures do not, so for P2PKH inputs the fee
+// caps rest on the broker's word.
+// TODO(security): take each P2PKH input's full previous transaction (a
+// schema field) and check its txid and output amount, as hardware wallets do.
 // Every input is signed SIGHASH_ALL: BIP143 for P2WPKH (the shared hashes
 // computed once per transaction), the legacy algorithm for P2PKH (script
 // code = the whole previous script, name prefix included, as namecoind

@@ -419,3 +419,18 @@ TEST(AccountKeys, CachedKeysEqualPlainDerivation) {
 
 }  // namespace
 }  // namespace redoubt::keyd
+
+namespace redoubt::keyd {
+namespace {
+
+TEST_F(SignerTest, RefusesAnOutputSpentTwice) {
+  auto s = unlocked();
+  std::vector<Prev> prevs = {{50'000, wallet_->script({0, 0}), {0, 0}},
+                             {50'000, wallet_->script({0, 0}), {0, 0}}};
+  auto tx = test::unsigned_tx(2, {{90'000, test::foreign_script()}});
+  tx.inputs[1].prevout = tx.inputs[0].prevout;
+  EXPECT_EQ(kind_of([&] { s->sign(request(tx, prevs)); }), ErrorKind::kUsage);
+}
+
+}  // namespace
+}  // namespace redoubt::keyd
