@@ -1,0 +1,132 @@
+// The wallet model: addresses derived from account xpubs with a gap limit,
+// verified transactions applied to outputs/spends/names/address use,
+// balance, history with running balance, the UTXO set as coins for
+// selection, reorg rollback, and the links the groupings are computed from.
+// Everything is written through to the Store; each change is one database
+// transaction.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "broker/coin_select.h"
+#include "broker/groupings.h"
+#include "broker/store.h"
+#include "broker/tx_builder.h"
+#include "chain/bip32.h"
+#include "chain/params.h"
+
+namespace redoubt::broker {
+
+struct Balance {
+  int64_t confirmed = 0;        // spendable, in a verified block
+  int64_t unconfirmed = 0;      // spendable, not yet in a verified block
+  int64_t frozen = 0;           // frozen coins or addresses (not in the two above)
+  int64_t locked_in_names = 0;  // 0.01 NMC per name output we hold
+};
+
+struct HistoryItem {
+  chain::Hash256 txid{};
+  int32_t height = kUnconfirmedHeight;
+  int32_t position = -1;
+  bool verified = false;
+  int64_t delta = 0;  // what the wallet gained (negative: spent, fee included)
+  std::optional<int64_t> fee;
+  int64_t balance = 0;  // running balance after this transaction
+  int64_t first_seen = 0;
+  std::string label;
+};
+
+struct ApplyResult {
+  bool is_new = false;
+  std::vector<AddressRecord> new_addresses;  // derived to keep the gap: subscribe them
+  std::vector<chain::Bytes> names_changed;
+};
+
+class WalletModel {
+ public:
+  WalletModel(Store& store, const chain::NetworkParams& params);
+
+  // Adds an account (path like "m/0'", its xpub) and derives its first
+  // gap-limit addresses. Returns the new addresses.
+  std::vector<AddressRecord> add_account(const std::string& path, const std::string& xpub,
+                                         chain::KeyScriptType type, uint32_t gap_receive = 20,
+                                         uint32_t gap_change = 10);
+  const std::vector<AccountRecord>& accounts() const { return accounts_; }
+  const std::vector<AddressRecord>& addresses() const { return addresses_; }
+  const AddressRecord* address(AddressId id) const;
+  const AddressRecord* address_by_script(chain::ByteSpan script) const;
+  chain::KeyPath path_of(const AddressRecord& a) const;
+  // The first unused address of the receive or change chain (ours, fresh).
+  OwnAddress fresh_address(bool change) const;
+
+  // Records a transaction that passed SPV (verified=true with its height and
+  // position) or came from the mempool (height 0) or was created here
+  // (local). Idempotent: re-applying updates the confirmation.
+  ApplyResult apply_transaction(const chain::Transaction& tx, int32_t height, int32_t position,
+                                bool verified, bool local = false, int64_t now = 0);
+  // Reorg: transactions above the fork become unconfirmed and unverified.
+  int rollback_above(int32_t fork_height);
+  void remove_transaction(const chain::Hash256& txid);  // e.g. a dropped local tx
+
+  void set_address_frozen(AddressId id, bool frozen);
+  void set_coin_frozen(const chain::OutPoint& op, bool frozen);
+
+  Balance balance() const;
+  std::vector<HistoryItem> history() const;
+  // Our unspent outputs (not spent by any known transaction, mempool and
+  // local ones included), annotated for coin selection.
+  std::vector<Coin> coins() const;
+  std::optional<Coin> coin(const chain::OutPoint& op) const;
+  // The unspent output currently carrying `name`, if we hold it.
+  std::optional<Coin> name_coin(chain::ByteSpan name) const;
+
+  std::vector<GroupingLink> grouping_links() const;
+  // Groupings over all transactions and queued firstupdates, with balances.
+  Groupings groupings() const;
+
+  size_t transaction_count() const { return txs_.size(); }
+  std::optional<TxRecord> transaction(const chain::Hash256& txid) const;
+
+ private:
+  struct HashHasher {
+    size_t operator()(const chain::Hash256& h) const;
+  };
+  struct OutPointHasher {
+    size_t operator()(const chain::OutPoint& o) const;
+  };
+  struct TxState {
+    TxRecord rec;  // raw dropped in memory (kept in the store)
+    std::vector<chain::OutPoint> inputs;
+    uint32_t n_outputs = 0;
+    bool coinbase = false;
+  };
+
+  std::vector<AddressRecord> derive_gap(const AccountRecord& acc);
+  void load();
+  void index_address(const AddressRecord& a);
+  bool is_spent(const chain::OutPoint& op) const;
+  Coin make_coin(const OutputRecord& o) const;
+
+  Store& store_;
+  const chain::NetworkParams& params_;
+  std::vector<AccountRecord> accounts_;
+  std::map<AccountId, std::pair<chain::ExtendedPublicKey, chain::ExtendedPublicKey>> chains_;
+  std::vector<AddressRecord> addresses_;
+  std::unordered_map<AddressId, size_t> addr_by_id_;
+  std::unordered_map<std::string, size_t> addr_by_script_;
+  std::unordered_map<chain::Hash256, TxState, HashHasher> txs_;
+  std::unordered_map<chain::OutPoint, OutputRecord, OutPointHasher> outputs_;
+  std::unordered_map<chain::OutPoint, std::vector<chain::Hash256>, OutPointHasher> spent_by_;
+  std::set<std::pair<chain::Hash256, uint32_t>> frozen_coins_;
+  // Per (account, change chain): number of derived addresses, highest used index.
+  std::map<std::pair<AccountId, bool>, std::pair<int64_t, int64_t>> chain_state_;
+  void note_used(const AddressRecord& a);
+};
+
+}  // namespace redoubt::broker
