@@ -383,16 +383,21 @@ std::optional<Coin> WalletModel::name_coin(chain::ByteSpan name) const {
 }
 
 Balance WalletModel::balance() const {
+  // Straight over the outputs (no Coin objects): this is the hot query.
   Balance b;
-  for (const auto& c : coins()) {
-    if (c.is_name)
-      b.locked_in_names += c.value;
-    else if (c.frozen)
-      b.frozen += c.value;
-    else if (c.height != kUnconfirmedHeight)
-      b.confirmed += c.value;
+  for (const auto& [op, o] : outputs_) {
+    if (!o.address_id || is_spent(op)) continue;
+    const TxState& t = txs_.at(op.txid);
+    if (t.coinbase) continue;
+    const AddressRecord& a = addresses_[addr_by_id_.at(*o.address_id)];
+    if (o.name_op)
+      b.locked_in_names += o.value;
+    else if (a.frozen || frozen_coins_.count({op.txid, op.index}))
+      b.frozen += o.value;
+    else if (t.rec.height != kUnconfirmedHeight)
+      b.confirmed += o.value;
     else
-      b.unconfirmed += c.value;
+      b.unconfirmed += o.value;
   }
   return b;
 }
@@ -478,11 +483,15 @@ Groupings WalletModel::groupings() const {
   ids.reserve(addresses_.size());
   for (const auto& a : addresses_) ids.push_back(a.id);
   Groupings g = Groupings::compute(ids, grouping_links());
+  g.add_balances(balance_by_address());
+  return g;
+}
+
+std::unordered_map<AddressId, int64_t> WalletModel::balance_by_address() const {
   std::unordered_map<AddressId, int64_t> bal;
   for (const auto& [op, o] : outputs_)
     if (o.address_id && !is_spent(op)) bal[*o.address_id] += o.value;
-  g.add_balances(bal);
-  return g;
+  return bal;
 }
 
 std::optional<TxRecord> WalletModel::transaction(const Hash256& txid) const {

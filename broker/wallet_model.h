@@ -86,6 +86,8 @@ class WalletModel {
   // The unspent output currently carrying `name`, if we hold it.
   std::optional<Coin> name_coin(chain::ByteSpan name) const;
 
+  // Unspent value per address (name outputs included).
+  std::unordered_map<AddressId, int64_t> balance_by_address() const;
   std::vector<GroupingLink> grouping_links() const;
   // Groupings over all transactions and queued firstupdates, with balances.
   Groupings groupings() const;

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "broker/groupings_view.h"
 #include "broker/wallet_model.h"
 #include "chain/names.h"
 #include "chain/script.h"
@@ -186,6 +187,26 @@ TEST_F(Model, NamesAreTrackedLockedAndGroupedSeparately) {
   EXPECT_EQ(g.group_of(id(3, false)), g.group_of_name(nm("d/b")));
   EXPECT_EQ(g.group_of(id(1, false)), g.group_of_name(nm("d/b")));
   EXPECT_NE(g.group_of_name(nm("d/a")), g.group_of_name(nm("d/b")));
+
+  // listaddressgroupings --identifier: a name, then an identifier both share.
+  const auto& p = chain::regtest_params();
+  auto only_a = list_address_groupings(*w, *store, p, {std::string("d/a"), false});
+  ASSERT_EQ(only_a.size(), 1u);
+  EXPECT_EQ(only_a[0].names, std::vector<Bytes>{nm("d/a")});
+  EXPECT_EQ(only_a[0].address_count, 3u);  // receive 0, receive 2, change 0
+  EXPECT_EQ(only_a[0].addresses.size(), 3u);
+  EXPECT_EQ(only_a[0].balance, kCoinSat - 500);  // name output + change
+  auto collapsed = list_address_groupings(*w, *store, p, {std::string("d/a"), true});
+  ASSERT_EQ(collapsed.size(), 1u);
+  EXPECT_TRUE(collapsed[0].addresses.empty());
+  EXPECT_EQ(collapsed[0].address_count, 3u);
+  auto rec = *store->name(nm("d/a"));
+  rec.identifier = "alice";
+  store->put_name(rec);
+  store->put_name({nm("d/b"), nm("v"), {nn.txid(), 0}, 0, std::nullopt, std::string("alice")});
+  EXPECT_EQ(names_in_scope(*store, "alice").size(), 3u);  // "alice" itself, d/a, d/b
+  EXPECT_EQ(list_address_groupings(*w, *store, p, {std::string("alice"), false}).size(), 2u);
+  EXPECT_EQ(list_address_groupings(*w, *store, p, {}).size(), 2u);  // every group with history
 
   // Transferring d/a away removes it from our names.
   auto tr = spend({nc->outpoint},
