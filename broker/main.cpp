@@ -12,9 +12,11 @@
 #include <system_error>
 
 #include "broker/child_dir.h"
+#include "broker/engine.h"
 #include "broker/options.h"
 #include "broker/supervisor.h"
 #include "broker/wallet_server.h"
+#include "netd/proxy.h"
 #include "ui/exit_codes.h"
 
 namespace {
@@ -67,8 +69,26 @@ int main(int argc, char** argv) {
     return ui::kExitInternal;
   }
   const char* net = broker::network_name(ctx.options.network);
+  config.keystore_dir = ctx.options.datadir + "/keyd";
   config.keyd_args = {"--datadir", ctx.options.datadir, "--network", net};
-  config.netd_args = {"--network", net};
+  try {
+    // The proxy is chosen here, before netd exists, because it decides what
+    // netd may see: a Unix socket is bound into its view and is the only
+    // socket it can reach; a TCP proxy or transproxy needs the separate
+    // netd-transproxy policy (AF_INET allowed). netd repeats the choice from
+    // the same inputs and reports it in getinfo.
+    std::filesystem::create_directories(config.keystore_dir);
+    chmod(config.keystore_dir.c_str(), 0700);
+    auto choice = broker::choose_proxy(ctx.options);
+    config.tor_socket = choice.kind == netd::ProxyKind::unix_socket ? choice.address : "";
+    config.netd_policy = choice.kind == netd::ProxyKind::unix_socket ? "netd" : "netd-transproxy";
+    config.netd_args = {"--network", net, "--policy", config.netd_policy};
+    if (!ctx.options.child_dir.empty())
+      config.extra_binds = broker::test_child_binds(ctx.options.child_dir);
+  } catch (const std::exception& e) {
+    fprintf(stderr, "redoubt: %s\n", e.what());
+    return ui::kExitUsage;
+  }
 
   // Both must happen before the event loop exists.
   kj::UnixEventPort::captureChildExit();
@@ -80,7 +100,21 @@ int main(int argc, char** argv) {
     return kj::heap<broker::WalletServer>(ctx, ctx.ui_starts++);
   });
   ctx.supervisor = &supervisor;
+  std::unique_ptr<broker::WalletEngine> engine;
+  try {
+    engine = std::make_unique<broker::WalletEngine>(
+        io, supervisor, ctx.options,
+        [](const std::string& m) { fprintf(stderr, "redoubt: %s\n", m.c_str()); });
+  } catch (const std::exception& e) {
+    // A corrupt or foreign wallet file: say so and leave it exactly as it is.
+    fprintf(stderr, "redoubt: %s\n", e.what());
+    return ui::kExitCorrupt;
+  }
+  ctx.engine = engine.get();
   supervisor.start();
+  // The main server session starts once netd is up (its hello has answered).
+  auto net_start =
+      supervisor.settled().then([&engine] { engine->start_network(); }).eagerlyEvaluate(nullptr);
 
   auto on_signal = [&](int sig, int code) {
     return io.unixEventPort.onSignal(sig).then(

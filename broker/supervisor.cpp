@@ -133,10 +133,15 @@ void Supervisor::spawn_child(Role r) {
   spec.env = child_environment(r);
   spec.channel_fd = sv[1];
   spec.inherit_stdio = r == Role::kUi && config_.ui_inherits_terminal;
-  spec.policy = role_name(r);
+  spec.policy = r == Role::kNetd ? config_.netd_policy : role_name(r);
+  if (r == Role::kKeyd) spec.params["keystore"] = config_.keystore_dir;
+  if (r == Role::kNetd && !config_.tor_socket.empty())
+    spec.params["tor_socket"] = config_.tor_socket;
+  spec.extra_binds = config_.extra_binds;
   pid_t pid;
+  std::string failure;
   try {
-    pid = sandbox::spawn(spec);
+    pid = sandbox::spawn(spec, &failure);
   } catch (const std::exception& e) {
     close(sv[0]);
     close(sv[1]);
@@ -145,6 +150,7 @@ void Supervisor::spawn_child(Role r) {
     return;
   }
   close(sv[1]);
+  if (!failure.empty()) notice(std::string(role_name(r)) + ": " + failure);
 
   slot.generation++;
   const unsigned gen = slot.generation;
@@ -162,16 +168,20 @@ void Supervisor::spawn_child(Role r) {
                            capnp::newBrokenCap("the broker offers nothing to keyd or netd"));
   slot.peer = kj::heap<ipc::Peer>(*io_.lowLevelProvider, sv[0], kj::mv(bootstrap), limits_for(r),
                                   /*is_broker=*/true);
-  // EOF means the child is exiting; its exit status arrives separately. A
-  // broken connection (malformed or oversize message) is a protocol
-  // violation: the child is killed, and restarted by on_exit.
+  // A broken connection (malformed or oversize message) is a protocol
+  // violation; EOF means the child is going away. Either way the child is
+  // killed (if it has not exited already) and restarted by on_exit.
   slot.watch = slot.peer->on_disconnect()
-                   .then([] {},
-                         [this, r, gen](kj::Exception&& e) {
-                           if (slots_[static_cast<int>(r)].generation != gen || stopping_) return;
-                           kill_child(r, std::string(role_name(r)) + " violated the protocol (" +
-                                             e.getDescription().cStr() + "); killed it");
-                         })
+                   .then(
+                       [this, r, gen] {
+                         if (slots_[static_cast<int>(r)].generation != gen || stopping_) return;
+                         kill_child(r, std::string(role_name(r)) + " closed its connection");
+                       },
+                       [this, r, gen](kj::Exception&& e) {
+                         if (slots_[static_cast<int>(r)].generation != gen || stopping_) return;
+                         kill_child(r, std::string(role_name(r)) + " violated the protocol (" +
+                                           e.getDescription().cStr() + "); killed it");
+                       })
                    .eagerlyEvaluate(nullptr);
   slot.hello = say_hello(r, gen).eagerlyEvaluate(nullptr).fork();
 }
@@ -200,8 +210,14 @@ kj::Promise<void> Supervisor::say_hello(Role r, unsigned gen) {
   auto failed = hello.catch_([this, r, gen](kj::Exception&& e) {
     if (slots_[static_cast<int>(r)].generation != gen || stopping_) return;
     if (e.getType() == kj::Exception::Type::DISCONNECTED) {
-      // It went away on its own (exec failure, crash): on_exit says why.
-      notice(std::string(role_name(r)) + " closed its connection before answering hello");
+      // Its connection is gone (a crash, an exec failure, or garbage that
+      // ended the stream): a child we cannot talk to is killed either way,
+      // and on_exit says how it ended.
+      std::string d = e.getDescription().cStr();
+      bool eof = d.find("Peer disconnected") != std::string::npos;
+      kill_child(
+          r, std::string(role_name(r)) + (eof ? " closed its connection before answering hello"
+                                              : " violated the protocol (" + d + "); killed it"));
       return;
     }
     kill_child(r, std::string(role_name(r)) + " violated the protocol (" +

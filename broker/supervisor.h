@@ -19,6 +19,7 @@
 #include "ipc/peer.h"
 #include "ipc/signer.capnp.h"
 #include "ipc/wallet.capnp.h"
+#include "policies/policy.h"
 
 namespace redoubt::broker {
 
@@ -47,6 +48,12 @@ struct SupervisorConfig {
   std::vector<std::string> netd_args;
   std::vector<std::string> ui_args;
   bool ui_inherits_terminal = true;
+  std::string keystore_dir;          // bound writable into keyd's view
+  std::string tor_socket;            // the only socket in netd's view ("" = none)
+  std::string netd_policy = "netd";  // or "netd-transproxy" (TCP proxy, transproxy)
+  // Read-only paths added to every child's view: only for test harnesses
+  // that run stand-in children from outside the install tree (--child-dir).
+  std::vector<policies::Bind> extra_binds;
   kj::Duration hello_timeout = 5 * kj::SECONDS;
   kj::Duration backoff_initial = 100 * kj::MILLISECONDS;
   kj::Duration backoff_max = 10 * kj::SECONDS;

@@ -2,10 +2,42 @@
 
 #include <unistd.h>
 
+#include "chain/address.h"
+#include "chain/names.h"
 #include "ipc/errors.h"
+
+#include <map>
 
 namespace redoubt::broker {
 namespace {
+
+std::string txid_hex(const chain::Hash256& h) {
+  return chain::to_hex_reversed(h);
+}
+
+void fill_send(ipc::schema::SendResult::Builder out, const SendOutcome& o) {
+  out.setTxid(txid_hex(o.txid));
+  out.setRaw(capnp::Data::Reader(o.raw.data(), o.raw.size()));
+  out.setBroadcast(o.broadcast);
+  auto s = out.initSummary();
+  auto f = s.initForeignOutputs(o.foreign.size());
+  for (size_t i = 0; i < o.foreign.size(); ++i) {
+    f[i].setIndex(o.foreign[i].index);
+    f[i].setValue(o.foreign[i].value);
+    f[i].setScriptPubKey(
+        capnp::Data::Reader(o.foreign[i].script.data(), o.foreign[i].script.size()));
+  }
+  s.setFee(o.fee);
+  s.setChange(o.change);
+  s.setVsize(o.vsize);
+  auto n = s.initNames(o.names.size());
+  for (size_t i = 0; i < o.names.size(); ++i) {
+    n[i].setName(capnp::Data::Reader(o.names[i].name.data(), o.names[i].name.size()));
+    n[i].setOperation(o.names[i].op);
+    n[i].setValue(capnp::Data::Reader(o.names[i].value.data(), o.names[i].value.size()));
+    n[i].setToForeign(o.names[i].to_foreign);
+  }
+}
 
 ipc::schema::NetworkId to_schema(Network n) {
   switch (n) {
@@ -61,7 +93,18 @@ kj::Promise<void> WalletServer::getInfo(GetInfoContext context) {
     info.setVersion(REDOUBT_VERSION);
     info.setNetwork(to_schema(ctx_.options.network));
     info.setDatadir(ctx_.options.datadir);
-    info.setWalletState("no wallet");
+    auto* engine = ctx_.engine;
+    info.setWalletState(engine != nullptr && engine->has_wallet() ? "watch-only view ready"
+                                                                  : "no wallet");
+    if (engine != nullptr) {
+      SyncStatus st = engine->status();
+      info.setProxy(st.proxy);
+      info.setServer(st.server + (st.connected       ? " (connected)"
+                                  : st.error.empty() ? ""
+                                                     : " (" + st.error + ")"));
+      info.setSyncHeight(static_cast<uint32_t>(std::max(0, st.height)));
+      info.setServerHeight(static_cast<uint32_t>(std::max(0, st.server_height)));
+    }
     auto procs = info.initProcesses(1 + kRoleCount);
     procs[0].setRole("broker");
     procs[0].setPid(getpid());
@@ -93,8 +136,8 @@ kj::Promise<void> WalletServer::create(CreateContext context) {
   req.setPassword(params.getPassword());
   req.setSeedType(params.getSeedType());
   req.setNetwork(to_schema(ctx_.options.network));
-  return req.send().then([context](auto&& r) mutable {
-    // TODO(wallet): store r.getAccounts() as the watch-only view.
+  return req.send().then([this, context](auto&& r) mutable {
+    record_accounts(r.getAccounts());
     context.getResults().setPhrase(r.getPhrase());
   });
 }
@@ -107,7 +150,7 @@ kj::Promise<void> WalletServer::restore(RestoreContext context) {
   req.setSeedType(params.getSeedType());
   req.setPassword(params.getPassword());
   req.setNetwork(to_schema(ctx_.options.network));
-  return req.send().ignoreResult();
+  return req.send().then([this](auto&& r) { record_accounts(r.getAccounts()); });
 }
 
 kj::Promise<void> WalletServer::changePassword(ChangePasswordContext context) {
@@ -116,6 +159,142 @@ kj::Promise<void> WalletServer::changePassword(ChangePasswordContext context) {
   req.setOldPassword(params.getOldPassword());
   req.setNewPassword(params.getNewPassword());
   return req.send().ignoreResult();
+}
+
+void WalletServer::record_accounts(capnp::List<ipc::schema::Account>::Reader accounts) {
+  std::vector<std::tuple<std::string, std::string, bool>> list;
+  for (auto a : accounts) {
+    list.emplace_back(a.getPath(), a.getXpub(),
+                      a.getScriptType() == ipc::schema::ScriptType::P2WPKH);
+  }
+  ctx_.engine->add_accounts(list);
+  ctx_.engine->start_network();
+}
+
+kj::Promise<void> WalletServer::sync(SyncContext context) {
+  return ctx_.engine->synced().then([context](SyncStatus st) mutable {
+    auto p = context.getResults().initProgress();
+    p.setHeight(static_cast<uint32_t>(st.height));
+    p.setTarget(static_cast<uint32_t>(st.server_height));
+    p.setAddressesPending(static_cast<uint32_t>(st.pending));
+  });
+}
+
+kj::Promise<void> WalletServer::getBalance(GetBalanceContext context) {
+  return ctx_.engine->synced().then([this, context](SyncStatus) mutable {
+    Balance b = ctx_.engine->model().balance();
+    auto out = context.getResults().initBalance();
+    out.setConfirmed(b.confirmed);
+    out.setUnconfirmed(b.unconfirmed);
+    out.setFrozen(b.frozen);
+    out.setLockedInNames(b.locked_in_names);
+  });
+}
+
+kj::Promise<void> WalletServer::listAddresses(ListAddressesContext context) {
+  return ctx_.engine->synced().then([this, context](SyncStatus) mutable {
+    auto p = context.getParams();
+    auto& model = ctx_.engine->model();
+    std::map<AddressId, int64_t> balances;
+    for (const auto& c : model.coins()) balances[c.address] += c.value;
+    std::vector<const AddressRecord*> picked;
+    for (const auto& a : model.addresses()) {
+      if (p.getReceiving() && a.change) continue;
+      if (p.getChange() && !a.change) continue;
+      if (p.getFunded() && balances[a.id] == 0) continue;
+      if (p.getUnused() && a.used) continue;
+      picked.push_back(&a);
+    }
+    auto out = context.getResults().initAddresses(picked.size());
+    for (size_t i = 0; i < picked.size(); ++i) {
+      const AddressRecord& a = *picked[i];
+      out[i].setAddress(chain::script_to_address(a.script, ctx_.engine->params()).value_or("?"));
+      out[i].setChange(a.change);
+      out[i].setIndex(a.index);
+      out[i].setUsed(a.used);
+      out[i].setBalance(balances[a.id]);
+      out[i].setFrozen(a.frozen);
+      out[i].setLabel(a.label);
+    }
+  });
+}
+
+kj::Promise<void> WalletServer::getUnusedAddress(GetUnusedAddressContext context) {
+  context.getResults().setAddress(ctx_.engine->fresh_receive_address());
+  return kj::READY_NOW;
+}
+
+kj::Promise<void> WalletServer::history(HistoryContext context) {
+  return ctx_.engine->synced().then([this, context](SyncStatus) mutable {
+    auto items = ctx_.engine->model().history();
+    auto out = context.getResults().initItems(items.size());
+    for (size_t i = 0; i < items.size(); ++i) {
+      out[i].setTxid(txid_hex(items[i].txid));
+      out[i].setHeight(items[i].height);
+      out[i].setTimestamp(items[i].first_seen);
+      out[i].setDelta(items[i].delta);
+      out[i].setFee(items[i].fee.value_or(0));
+      out[i].setBalance(items[i].balance);
+      out[i].setVerified(items[i].verified);
+      out[i].setLabel(items[i].label);
+    }
+  });
+}
+
+kj::Promise<void> WalletServer::listUnspent(ListUnspentContext context) {
+  return ctx_.engine->synced().then([this, context](SyncStatus) mutable {
+    auto& model = ctx_.engine->model();
+    auto coins = model.coins();
+    auto out = context.getResults().initCoins(coins.size());
+    for (size_t i = 0; i < coins.size(); ++i) {
+      const Coin& c = coins[i];
+      out[i].setTxid(txid_hex(c.outpoint.txid));
+      out[i].setVout(c.outpoint.index);
+      out[i].setAddress(
+          chain::script_to_address(c.script_pubkey, ctx_.engine->params()).value_or("?"));
+      out[i].setValue(c.value);
+      out[i].setHeight(c.height);
+      out[i].setFrozen(c.frozen);
+      if (c.is_name) {
+        if (auto ns = chain::decode_name_script(c.script_pubkey)) {
+          out[i].setName(capnp::Data::Reader(ns->op.name.data(), ns->op.name.size()));
+        }
+      }
+    }
+  });
+}
+
+kj::Promise<void> WalletServer::freeze(FreezeContext context) {
+  ctx_.engine->freeze(context.getParams().getTarget(), context.getParams().getFrozen());
+  return kj::READY_NOW;
+}
+
+kj::Promise<void> WalletServer::payTo(PayToContext context) {
+  auto p = context.getParams();
+  PayRequest req;
+  for (auto o : p.getOutputs()) req.outputs.emplace_back(o.getDestination(), o.getAmount());
+  auto opt = p.getOptions();
+  if (opt.getFeeRate() > 0) req.fee_rate = opt.getFeeRate();
+  for (auto c : opt.getFromCoins()) req.from_coins.emplace_back(c);
+  for (auto a : opt.getFromAddresses()) req.from_addresses.emplace_back(a);
+  req.rbf = opt.getRbf();
+  req.unsigned_only = opt.getUnsigned();
+  req.broadcast = opt.getBroadcast();
+  req.stream_id = opt.getStreamId();
+  req.password.assign(opt.getPassword().begin(), opt.getPassword().end());
+  return ctx_.engine->synced()
+      .then([this, req = std::move(req)](SyncStatus) mutable {
+        return ctx_.engine->pay(std::move(req));
+      })
+      .then([context](SendOutcome o) mutable { fill_send(context.getResults().initResult(), o); });
+}
+
+kj::Promise<void> WalletServer::broadcast(BroadcastContext context) {
+  auto p = context.getParams();
+  chain::Bytes raw(p.getRawTx().begin(), p.getRawTx().end());
+  return ctx_.engine->broadcast(std::move(raw), p.getStreamId())
+      .then(
+          [context](chain::Hash256 txid) mutable { context.getResults().setTxid(txid_hex(txid)); });
 }
 
 }  // namespace redoubt::broker

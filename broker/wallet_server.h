@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "broker/engine.h"
 #include "broker/options.h"
 #include "broker/supervisor.h"
 #include "ipc/wallet.capnp.h"
@@ -16,6 +17,7 @@ struct BrokerContext {
   bool interactive = false;  // the broker's stdin and stdout are terminals
   Supervisor* supervisor = nullptr;
   unsigned ui_starts = 0;  // how many times the ui has been started
+  class WalletEngine* engine = nullptr;
 };
 
 class WalletServer final : public ipc::schema::Wallet::Server {
@@ -31,8 +33,19 @@ class WalletServer final : public ipc::schema::Wallet::Server {
   kj::Promise<void> create(CreateContext context) override;
   kj::Promise<void> restore(RestoreContext context) override;
   kj::Promise<void> changePassword(ChangePasswordContext context) override;
+  kj::Promise<void> sync(SyncContext context) override;
+  kj::Promise<void> getBalance(GetBalanceContext context) override;
+  kj::Promise<void> listAddresses(ListAddressesContext context) override;
+  kj::Promise<void> getUnusedAddress(GetUnusedAddressContext context) override;
+  kj::Promise<void> history(HistoryContext context) override;
+  kj::Promise<void> listUnspent(ListUnspentContext context) override;
+  kj::Promise<void> freeze(FreezeContext context) override;
+  kj::Promise<void> payTo(PayToContext context) override;
+  kj::Promise<void> broadcast(BroadcastContext context) override;
 
  private:
+  void record_accounts(capnp::List<ipc::schema::Account>::Reader accounts);
+
   BrokerContext& ctx_;
   unsigned attempt_;
 };

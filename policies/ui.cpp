@@ -38,7 +38,8 @@ Policy ui_policy() {
                       {"/usr/share/zoneinfo", fs::kRead},
                       {"/etc/localtime", fs::kRead}};
   p.rlimits.push_back({RLIMIT_NOFILE, 256});
-  p.rlimits.push_back({RLIMIT_FSIZE, 0});  // the ui writes no file
+  // No RLIMIT_FSIZE: the ui opens no file (Landlock, its empty view), but its
+  // inherited stdout may be a file the user redirected output to.
   return p;
 }
 

@@ -9,6 +9,7 @@
 
 #include "ipc/child.h"
 #include "ipc/wallet.capnp.h"
+#include "sandbox/confine.h"
 #include "ui/commands.h"
 #include "ui/exit_codes.h"
 
@@ -17,14 +18,31 @@ namespace {
 using redoubt::ipc::schema::Ui;
 
 class UiServer final : public Ui::Server {
+ public:
+  explicit UiServer(const redoubt::sandbox::ConfineReport& report) : report_(report) {}
+
  protected:
   kj::Promise<void> hello(HelloContext context) override {
     auto info = context.getResults().initInfo();
     info.setProcess("ui");
     info.setPid(getpid());
     info.setVersion(REDOUBT_VERSION);
+    auto c = info.initConfinement();
+    c.setLandlockAbi(report_.landlock.applied_abi);
+    std::string ll = report_.landlock.fs ? "fs" : "";
+    if (report_.landlock.tcp) ll += "+net";
+    if (report_.landlock.scoped) ll += "+scope";
+    c.setLandlockApplied(ll.empty() ? "unavailable" : ll);
+    c.setSeccompApplied(report_.seccomp);
+    c.setSeccompPolicy(report_.seccomp ? report_.policy : "");
+    c.setApparmorLabel(report_.apparmor_label);
+    auto notes = c.initNotes(report_.notes.size());
+    for (size_t i = 0; i < report_.notes.size(); ++i) notes.set(i, report_.notes[i]);
     return kj::READY_NOW;
   }
+
+ private:
+  const redoubt::sandbox::ConfineReport& report_;
 };
 
 }  // namespace
@@ -36,9 +54,13 @@ int main() {
   struct rlimit no_core = {0, 0};
   setrlimit(RLIMIT_CORE, &no_core);
 
+  // Filled by lock_down before the broker can ask for it.
+  sandbox::ConfineReport report;
   return ipc::run_child(
-      [](kj::AsyncIoContext&) -> capnp::Capability::Client { return kj::heap<UiServer>(); },
-      /*lock_down=*/nullptr,
+      [&report](kj::AsyncIoContext&) -> capnp::Capability::Client {
+        return kj::heap<UiServer>(report);
+      },
+      [&report] { report = sandbox::confine_self("ui"); },
       [](ipc::ChildContext& ctx) -> kj::Promise<void> {
         auto wallet = ctx.peer.remote<ipc::schema::Wallet>();
         return wallet.invocationRequest().send().then(

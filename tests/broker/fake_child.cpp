@@ -19,8 +19,9 @@ namespace {
 using redoubt::ipc::schema::ChildInfo;
 
 void fill(ChildInfo::Builder info, const std::string& role, bool lie) {
-  info.setProcess(role);
-  info.setPid(lie ? getpid() + 1 : getpid());
+  // An impostor claims to be another process.
+  info.setProcess(lie ? (role == "keyd" ? "netd" : "keyd") : role);
+  info.setPid(getpid());
   info.setVersion("fake");
 }
 

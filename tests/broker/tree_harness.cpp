@@ -46,6 +46,10 @@ std::string make_child_dir(const std::string& root, const std::string& keyd_mode
   fs::create_directories(dir);
   std::string state = root + "/state";
   fs::create_directories(state);
+  // The children run in a private filesystem view: the broker binds the
+  // child dir and the directories its symlinks point into (--child-dir), so
+  // the fake child is reached through a symlink here.
+  fs::create_symlink(bin_dir() + "/../tests/redoubt-fakechild", dir + "/fakechild");
   auto place = [&](const std::string& role, const std::string& mode) {
     std::string target = dir + "/redoubt-" + role;
     if (mode == "real") {
@@ -53,8 +57,8 @@ std::string make_child_dir(const std::string& root, const std::string& keyd_mode
       return;
     }
     std::ofstream f(target);
-    f << "#!/bin/sh\nexec " << bin_dir() << "/../tests/redoubt-fakechild " << role << " " << mode
-      << " " << state << " \"$@\"\n";
+    f << "#!/bin/sh\nexec " << dir << "/fakechild " << role << " " << mode << " " << state
+      << " \"$@\"\n";
     f.close();
     chmod(target.c_str(), 0755);
   };

@@ -1,0 +1,168 @@
+// The broker's wallet engine wired to the live children: opens the wallet
+// database, syncs headers and history through netd (verifying every header,
+// AuxPoW, transaction hash and merkle proof before storing anything), and
+// builds, has keyd sign, and broadcasts payments and name operations.
+#pragma once
+
+#include <kj/async-io.h>
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "broker/header_chain.h"
+#include "broker/netd_link.h"
+#include "broker/options.h"
+#include "broker/store.h"
+#include "broker/supervisor.h"
+#include "broker/tx_builder.h"
+#include "broker/wallet_model.h"
+#include "chain/params.h"
+
+namespace redoubt::broker {
+
+struct SyncStatus {
+  int32_t height = 0;         // our verified tip
+  int32_t server_height = 0;  // what the server claims
+  size_t pending = 0;         // scripthashes still to fetch
+  bool connected = false;
+  std::string server;
+  std::string proxy;
+  std::string error;  // why the last session ended, if it did
+};
+
+// What a send produced, for the ui (the summary is keyd's own).
+struct SendOutcome {
+  chain::Hash256 txid{};
+  chain::Bytes raw;
+  bool broadcast = false;
+  bool signed_by_keyd = false;
+  // keyd's summary, copied field by field by the Wallet adapter.
+  struct Out {
+    uint32_t index;
+    int64_t value;
+    chain::Bytes script;
+  };
+  std::vector<Out> foreign;
+  int64_t fee = 0, change = 0;
+  uint32_t vsize = 0;
+  struct NameEffect {
+    chain::Bytes name;
+    std::string op;
+    chain::Bytes value;
+    bool to_foreign;
+  };
+  std::vector<NameEffect> names;
+};
+
+struct PayRequest {
+  std::vector<std::pair<std::string, int64_t>> outputs;  // address, sat
+  std::optional<int64_t> fee_rate;                       // sat/kvB
+  std::vector<std::string> from_coins, from_addresses;
+  bool rbf = true, unsigned_only = false, broadcast = true;
+  std::string stream_id;
+  chain::Bytes password;
+};
+
+struct NameRequest {
+  chain::Bytes name, value;
+  bool has_value = true;
+  std::string destination;
+  bool allow_existing = false;
+  std::string identifier;
+  std::optional<int64_t> fee_rate;
+  chain::Bytes password;
+};
+
+struct NameView {
+  chain::Bytes name, value;
+  chain::Hash256 txid{};
+  uint32_t vout = 0;
+  std::string address;
+  int32_t height = 0;
+  int32_t expires_in = 0;
+  bool expired = false, is_mine = false, verified = false;
+  std::string pending;
+};
+
+class WalletEngine {
+ public:
+  WalletEngine(kj::AsyncIoContext& io, Supervisor& sup, const Options& options,
+               std::function<void(const std::string&)> notice);
+  ~WalletEngine();
+
+  bool has_wallet() const { return model_ != nullptr; }
+  const chain::NetworkParams& params() const { return params_; }
+  // After keyd created or restored a keystore: record its accounts.
+  void add_accounts(const std::vector<std::tuple<std::string, std::string, bool>>& accounts);
+
+  // Starts (or restarts, after netd came back) the main server session.
+  void start_network();
+  // Resolves once headers and every subscribed address are caught up.
+  kj::Promise<SyncStatus> synced();
+  SyncStatus status() const { return status_; }
+
+  WalletModel& model();
+  HeaderChain& headers() { return *chain_; }
+
+  kj::Promise<SendOutcome> pay(PayRequest req);
+  kj::Promise<chain::Hash256> broadcast(chain::Bytes raw, std::string stream_id);
+  kj::Promise<SendOutcome> name_new(NameRequest req, bool autoregister);
+  kj::Promise<SendOutcome> name_firstupdate(NameRequest req);
+  kj::Promise<SendOutcome> name_update(NameRequest req);
+  kj::Promise<NameView> name_show(chain::Bytes name, std::string stream_id);
+  std::vector<NameView> name_list();
+  void freeze(const std::string& target, bool frozen);
+  std::string fresh_receive_address();
+
+ private:
+  struct Pending;
+  kj::Promise<void> run_session();
+  kj::Promise<void> sync_headers();
+  kj::Promise<void> sync_scripthash(chain::Bytes scripthash);
+  kj::Promise<void> fetch_tx(chain::Hash256 txid, int32_t height);
+  kj::Promise<void> subscribe_all(std::vector<AddressRecord> addrs);
+  void on_header(uint32_t height);
+  void on_status(chain::Bytes scripthash);
+  void drop_session(const std::string& why);
+  void maybe_synced();
+  kj::Promise<void> process_queue();
+  kj::Promise<SendOutcome> sign_and_send(BuiltTx built, chain::Bytes password, bool broadcast,
+                                         std::string stream_id,
+                                         std::vector<chain::Bytes> transfer_names);
+  kj::Promise<int64_t> fee_rate(std::optional<int64_t> requested);
+  BuildOptions build_options(int64_t rate);
+  std::string server_key() const;
+  kj::Promise<chain::Hash256> broadcast_isolated(const chain::Bytes& raw, std::string stream_id);
+  int32_t confirmations(int32_t height) const;
+  void open_existing();
+
+  kj::AsyncIoContext& io_;
+  Supervisor& sup_;
+  Options options_;
+  std::function<void(const std::string&)> notice_;
+  const chain::NetworkParams& params_;
+  std::filesystem::path db_path_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<HeaderChain> chain_;
+  std::unique_ptr<WalletModel> model_;
+  ServerAddress server_;
+  std::unique_ptr<ServerSession> session_;
+  std::shared_ptr<SessionListener> listener_;
+  SyncStatus status_;
+  unsigned session_gen_ = 0;
+  bool headers_busy_ = false;
+  std::vector<kj::Own<kj::PromiseFulfiller<SyncStatus>>> waiters_;
+  std::map<chain::Bytes, size_t> by_scripthash_;  // sha256(script) -> address index
+  struct ErrorHandler : kj::TaskSet::ErrorHandler {
+    WalletEngine* e = nullptr;
+    void taskFailed(kj::Exception&& ex) override;
+  } handler_;
+  kj::TaskSet tasks_;
+};
+
+}  // namespace redoubt::broker
