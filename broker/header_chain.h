@@ -67,7 +67,12 @@ class HeaderChain {
   // delivers them (80 bytes, plus the AuxPoW when the version flags it).
   // Headers we already have are skipped; a differing branch is followed only
   // if it has strictly more cumulative work. Nothing is stored unless every
-  // header of the chunk verifies.
+  // header of the chunk verifies. A competing branch is only compared within
+  // one chunk: on kNotConnected at our tip, ask again from a lower start
+  // (e.g. tip - 2015) so the chunk covers the fork point and the branch's
+  // tip; reorgs deeper than one chunk are not followed (Electrum keeps fork
+  // files for that; TODO(security): decide whether a reorg that deep
+  // should be followed at all).
   ConnectResult connect(int32_t start_height, const std::vector<chain::Bytes>& raw_headers);
 
  private:
