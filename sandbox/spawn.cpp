@@ -273,7 +273,15 @@ pid_t spawn(const SpawnSpec& spec, std::string* failure) {
     };
     struct __user_cap_data_struct data[2] = {};
     if (syscall(SYS_capset, &hdr, data) != 0) fail(sfd, "capset", errno, 126);
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail(sfd, "no_new_privs", errno, 126);
+    // no_new_privs before exec, except when AppArmor is to move the child
+    // into its own profile: the kernel refuses a profile transition under
+    // no_new_privs unless the new profile is a subset of the old one (found
+    // by the AppArmor VM test: every child start failed with EPERM). The
+    // exec cannot gain privilege anyway (capabilities dropped, SECBIT_NOROOT
+    // locked, nosuid view), and the child sets no_new_privs itself in
+    // confine_self right after exec, before it reads a byte from the broker.
+    if (aa_exec.empty() && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+      fail(sfd, "no_new_privs", errno, 126);
   }
 
   execve(spec.path.c_str(), argv.data(), envp.data());

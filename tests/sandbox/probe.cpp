@@ -75,7 +75,9 @@ int run_check(const std::string& check, const std::string& arg) {
   if (check == "none") return result(0) < 0;
   if (check == "socket_unix") return result(socket(AF_UNIX, SOCK_STREAM, 0)) < 0;
   if (check == "socket_inet") return result(socket(AF_INET, SOCK_STREAM, 0)) < 0;
-  if (check == "socket_inet6") return result(socket(AF_INET6, SOCK_DGRAM, 0)) < 0;
+  // TCP, as netd would use it in transproxy mode (UDP stays denied by the
+  // AppArmor profile: netd never resolves names).
+  if (check == "socket_inet6") return result(socket(AF_INET6, SOCK_STREAM, 0)) < 0;
   if (check == "socket_netlink") return result(socket(AF_NETLINK, SOCK_RAW, 0)) < 0;
   if (check == "socketpair") return result(socketpair(AF_UNIX, SOCK_STREAM, 0, nullptr)) < 0;
   if (check == "connect_unix") return result(connect_unix(a)) < 0;
