@@ -174,8 +174,13 @@ void Supervisor::spawn_child(Role r) {
   slot.watch = slot.peer->on_disconnect()
                    .then(
                        [this, r, gen] {
-                         if (slots_[static_cast<int>(r)].generation != gen || stopping_) return;
-                         kill_child(r, std::string(role_name(r)) + " closed its connection");
+                         // EOF: the child is leaving (the ui after its
+                         // command); make sure it does, quietly.
+                         Slot& s = slots_[static_cast<int>(r)];
+                         if (s.generation != gen || stopping_) return;
+                         KJ_IF_MAYBE (pid, s.pid) {
+                           ::kill(*pid, SIGKILL);
+                         }
                        },
                        [this, r, gen](kj::Exception&& e) {
                          if (slots_[static_cast<int>(r)].generation != gen || stopping_) return;

@@ -79,6 +79,10 @@ class Supervisor : private kj::TaskSet::ErrorHandler {
   void shutdown(int exit_code);
 
   const ChildStatus& status(Role r) const { return slots_[static_cast<int>(r)].status; }
+  // The policy (policies/) the child was spawned under.
+  std::string policy_of(Role r) const {
+    return r == Role::kNetd ? config_.netd_policy : role_name(r);
+  }
   // Capabilities of the running children (broken when the child is down).
   ipc::schema::Signer::Client signer();
   ipc::schema::Network::Client network();

@@ -5,6 +5,7 @@
 #include "chain/address.h"
 #include "chain/names.h"
 #include "ipc/errors.h"
+#include "sandbox/audit.h"
 
 #include <map>
 
@@ -295,6 +296,30 @@ kj::Promise<void> WalletServer::broadcast(BroadcastContext context) {
   return ctx_.engine->broadcast(std::move(raw), p.getStreamId())
       .then(
           [context](chain::Hash256 txid) mutable { context.getResults().setTxid(txid_hex(txid)); });
+}
+
+kj::Promise<void> WalletServer::audit(AuditContext context) {
+  // Read from the kernel (/proc) for each child, against its policy, once
+  // every child has answered hello (their reported Landlock ABI counts).
+  return ctx_.supervisor->settled().then([this, context]() mutable {
+    std::vector<sandbox::AuditResult> results;
+    bool ok = true;
+    for (int i = 0; i < kRoleCount; ++i) {
+      Role r = static_cast<Role>(i);
+      const ChildStatus& st = ctx_.supervisor->status(r);
+      sandbox::AuditInput in;
+      in.reference_pid = getpid();
+      in.reported_landlock_abi = st.answered ? st.landlock_abi : -1;
+      sandbox::AuditResult a = sandbox::audit_process(st.pid, ctx_.supervisor->policy_of(r), in);
+      ok = ok && a.ok && st.pid > 0;
+      results.push_back(std::move(a));
+    }
+    std::string report = sandbox::render_table(results);
+    report += "\n\x1e";  // the ui prints the table or, with --json, what follows
+    report += sandbox::render_json(results);
+    context.getResults().setReport(report);
+    context.getResults().setOk(ok);
+  });
 }
 
 }  // namespace redoubt::broker

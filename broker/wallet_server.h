@@ -42,6 +42,7 @@ class WalletServer final : public ipc::schema::Wallet::Server {
   kj::Promise<void> freeze(FreezeContext context) override;
   kj::Promise<void> payTo(PayToContext context) override;
   kj::Promise<void> broadcast(BroadcastContext context) override;
+  kj::Promise<void> audit(AuditContext context) override;
 
  private:
   void record_accounts(capnp::List<ipc::schema::Account>::Reader accounts);

@@ -143,7 +143,7 @@ int main(int argc, char** argv) {
       [&] {
         redoubt::sandbox::ConfineReport r =
             redoubt::sandbox::confine_self("keyd", {{{"keystore", keyd_dir}}, 0});
-        confinement->landlock_abi = r.landlock.abi;
+        confinement->landlock_abi = r.landlock.applied_abi;
         confinement->landlock_applied = landlock_text(r.landlock);
         confinement->seccomp_applied = r.seccomp;
         confinement->seccomp_policy = r.policy;

@@ -83,6 +83,13 @@ int main(int argc, char** argv) {
   lock_down = [&opts, &policy] {
     redoubt::sandbox::ConfineReport r = redoubt::sandbox::confine_self(policy);
     opts.seccomp_applied = r.seccomp;
+    opts.policy = policy;
+    opts.landlock_abi = r.landlock.applied_abi;
+    std::string ll = r.landlock.fs ? "fs" : "";
+    if (r.landlock.tcp) ll += "+net";
+    if (r.landlock.scoped) ll += "+scope";
+    opts.landlock_applied = ll.empty() ? "unavailable" : ll;
+    opts.apparmor_label = r.apparmor_label;
     opts.unix_sockets_only = r.seccomp && policy == "netd";
     opts.confinement_notes = r.notes;
   };

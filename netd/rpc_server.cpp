@@ -107,7 +107,10 @@ kj::Promise<void> NetworkImpl::hello(HelloContext context) {
   info.setVersion("0.1.0");
   auto c = info.initConfinement();
   c.setSeccompApplied(opts_.seccomp_applied);
-  c.setSeccompPolicy("netd");
+  c.setSeccompPolicy(opts_.policy);
+  c.setLandlockAbi(opts_.landlock_abi);
+  c.setLandlockApplied(opts_.landlock_applied);
+  c.setApparmorLabel(opts_.apparmor_label);
   auto notes = c.initNotes(static_cast<unsigned>(opts_.confinement_notes.size()));
   for (size_t i = 0; i < opts_.confinement_notes.size(); ++i) {
     notes.set(i, opts_.confinement_notes[i]);

@@ -33,6 +33,10 @@ struct NetdOptions {
   // What lock_down reported, shown by hello() (notes for `redoubt audit`).
   std::vector<std::string> confinement_notes;
   bool seccomp_applied = false;
+  std::string policy = "netd";   // the policy it confined itself with
+  int landlock_abi = 0;          // the Landlock ABI the ruleset was built for (0: none)
+  std::string landlock_applied;  // "fs+net+scope" or "unavailable"
+  std::string apparmor_label;
   // Confined under the "netd" policy: socket() is AF_UNIX only, so a TCP
   // proxy or a direct connection would get netd killed. configure() refuses
   // those kinds with a clear error instead.
