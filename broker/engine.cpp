@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <ctime>
 
+#include "broker/groupings_view.h"
+#include "broker/name_policy.h"
 #include "broker/spv.h"
 #include "chain/address.h"
 #include "chain/error.h"
@@ -85,6 +87,18 @@ auto guarded(F&& f) -> decltype(f()) {
   } catch (const chain::ChainError& e) {
     ipc::fail(ErrorCode::kUsage, e.what());
   }
+}
+
+// Unlocks keyd for one operation (60 s at most) with the fee limits; the
+// caller locks again when done.
+kj::Promise<void> unlock_keyd(ipc::schema::Signer::Client signer, const chain::Bytes& password) {
+  auto unlock = signer.unlockRequest();
+  unlock.setPassword(capnp::Data::Reader(password.data(), password.size()));
+  unlock.setTimeoutSeconds(60);
+  auto limits = unlock.initLimits();
+  limits.setMaxFeeSat(BuildOptions{}.policy.max_fee);
+  limits.setMaxFeePerMille(500);
+  return unlock.send().ignoreResult();
 }
 
 }  // namespace
@@ -204,11 +218,17 @@ kj::Promise<void> WalletEngine::run_session() {
       })
       .then([this](std::pair<uint32_t, chain::Bytes> tip) {
         status_.server_height = static_cast<int32_t>(tip.first);
+        // Counted as pending until the queue is processed, so nobody is told
+        // "synced" halfway (a one-shot command would end the tree then).
+        status_.pending++;
         return sync_headers();
       })
       .then([this] { return subscribe_all(model_->addresses()); })
       .then([this] { return process_queue(); })
-      .then([this] { maybe_synced(); });
+      .then([this] {
+        status_.pending--;
+        maybe_synced();
+      });
 }
 
 kj::Promise<void> WalletEngine::sync_headers() {
@@ -325,21 +345,27 @@ kj::Promise<void> WalletEngine::fetch_tx(chain::Hash256 txid, int32_t height) {
 void WalletEngine::on_header(uint32_t height) {
   status_.server_height = static_cast<int32_t>(height);
   if (headers_busy_) return;
-  tasks_.add(
-      sync_headers()
-          .then([this] {
-            // Confirmations changed: refresh every used address.
-            kj::Promise<void> p = kj::READY_NOW;
-            for (const auto& a : model_->addresses()) {
-              if (!a.used) continue;
-              chain::Bytes sh = scripthash_of(a.script);
-              p = p.then([this, sh] { return sync_scripthash(sh); });
-            }
-            return p;
-          })
-          .then([this] { return process_queue(); })
-          .then([this] { maybe_synced(); })
-          .catch_([this](kj::Exception&& e) { drop_session(ipc::from_exception(e).what()); }));
+  status_.pending++;
+  tasks_.add(sync_headers()
+                 .then([this] {
+                   // Confirmations changed: refresh every used address.
+                   kj::Promise<void> p = kj::READY_NOW;
+                   for (const auto& a : model_->addresses()) {
+                     if (!a.used) continue;
+                     chain::Bytes sh = scripthash_of(a.script);
+                     p = p.then([this, sh] { return sync_scripthash(sh); });
+                   }
+                   return p;
+                 })
+                 .then([this] { return process_queue(); })
+                 .then([this] {
+                   status_.pending--;
+                   maybe_synced();
+                 })
+                 .catch_([this](kj::Exception&& e) {
+                   status_.pending--;
+                   drop_session(ipc::from_exception(e).what());
+                 }));
 }
 
 void WalletEngine::on_status(chain::Bytes sh) {
@@ -349,7 +375,8 @@ void WalletEngine::on_status(chain::Bytes sh) {
 }
 
 void WalletEngine::drop_session(const std::string& why) {
-  if (session_) notice_("dropped server " + server_.display() + ": " + why);
+  // At shutdown the connections go away with netd: nothing to report.
+  if (session_ && !sup_.stopping()) notice_("dropped server " + server_.display() + ": " + why);
   session_.reset();
   status_.connected = false;
   status_.error = why;
@@ -446,69 +473,69 @@ kj::Promise<chain::Hash256> WalletEngine::broadcast(chain::Bytes raw, std::strin
   });
 }
 
-kj::Promise<SendOutcome> WalletEngine::sign_and_send(BuiltTx built, chain::Bytes password,
-                                                     bool do_broadcast, std::string stream_id,
-                                                     std::vector<chain::Bytes> transfer_names) {
-  auto signer = sup_.signer();
-  auto unlock = signer.unlockRequest();
-  unlock.setPassword(as_data(password));
-  unlock.setTimeoutSeconds(60);
-  auto limits = unlock.initLimits();
-  limits.setMaxFeeSat(BuildOptions{}.policy.max_fee);
-  limits.setMaxFeePerMille(500);
+kj::Promise<SendOutcome> WalletEngine::sign_only(ipc::schema::Signer::Client signer, BuiltTx built,
+                                                 std::vector<chain::Bytes> transfer_names) {
   // keyd takes paths below the account (change/index), as signer.capnp says;
   // the builder hands out full paths.
   auto below_account = [](const chain::KeyPath& p) {
     return p.size() <= 2 ? p : chain::KeyPath(p.end() - 2, p.end());
   };
-  auto sign = [signer, built = std::move(built), transfer_names, below_account]() mutable {
-    auto req = signer.signTransactionRequest();
-    auto r = req.initRequest();
-    r.setUnsignedTx(as_data(built.sign.unsigned_tx));
-    auto ins = r.initInputs(built.sign.inputs.size());
-    for (size_t i = 0; i < built.sign.inputs.size(); ++i) {
-      ins[i].setValue(built.sign.inputs[i].value);
-      ins[i].setScriptPubKey(as_data(built.sign.inputs[i].script_pubkey));
-      auto path = below_account(built.sign.inputs[i].path);
-      auto p = ins[i].initPath(path.size());
-      for (size_t k = 0; k < path.size(); ++k) p.set(k, path[k]);
-    }
-    auto ch = r.initChange(built.sign.change.size());
-    for (size_t i = 0; i < built.sign.change.size(); ++i) {
-      ch[i].setOutputIndex(built.sign.change[i].output_index);
-      auto path = below_account(built.sign.change[i].path);
-      auto p = ch[i].initPath(path.size());
-      for (size_t k = 0; k < path.size(); ++k) p.set(k, path[k]);
-    }
-    std::vector<chain::Bytes> all = built.sign.transfer_names;
-    all.insert(all.end(), transfer_names.begin(), transfer_names.end());
-    auto tn = r.initTransferNames(all.size());
-    for (size_t i = 0; i < all.size(); ++i) tn.set(i, as_data(all[i]));
-    return req.send();
-  };
-  return unlock.send()
-      .then([sign = std::move(sign)](auto&&) mutable { return sign(); })
-      .then([this, signer, do_broadcast, stream_id](auto&& resp) mutable {
+  auto req = signer.signTransactionRequest();
+  auto r = req.initRequest();
+  r.setUnsignedTx(as_data(built.sign.unsigned_tx));
+  auto ins = r.initInputs(built.sign.inputs.size());
+  for (size_t i = 0; i < built.sign.inputs.size(); ++i) {
+    ins[i].setValue(built.sign.inputs[i].value);
+    ins[i].setScriptPubKey(as_data(built.sign.inputs[i].script_pubkey));
+    auto path = below_account(built.sign.inputs[i].path);
+    auto p = ins[i].initPath(path.size());
+    for (size_t k = 0; k < path.size(); ++k) p.set(k, path[k]);
+  }
+  auto ch = r.initChange(built.sign.change.size());
+  for (size_t i = 0; i < built.sign.change.size(); ++i) {
+    ch[i].setOutputIndex(built.sign.change[i].output_index);
+    auto path = below_account(built.sign.change[i].path);
+    auto p = ch[i].initPath(path.size());
+    for (size_t k = 0; k < path.size(); ++k) p.set(k, path[k]);
+  }
+  std::vector<chain::Bytes> all = built.sign.transfer_names;
+  all.insert(all.end(), transfer_names.begin(), transfer_names.end());
+  auto tn = r.initTransferNames(all.size());
+  for (size_t i = 0; i < all.size(); ++i) tn.set(i, as_data(all[i]));
+  return req.send().then([this](auto&& resp) {
+    SendOutcome out;
+    out.raw = to_bytes(resp.getSignedTx());
+    out.signed_by_keyd = true;
+    auto s = resp.getSummary();
+    for (auto o : s.getForeignOutputs())
+      out.foreign.push_back({o.getIndex(), o.getValue(), to_bytes(o.getScriptPubKey())});
+    out.fee = s.getFee();
+    out.change = s.getChange();
+    out.vsize = s.getVsize();
+    for (auto n : s.getNames())
+      out.names.push_back(
+          {to_bytes(n.getName()), n.getOperation(), to_bytes(n.getValue()), n.getToForeign()});
+    chain::Transaction tx = chain::parse_transaction(out.raw);
+    out.txid = tx.txid();
+    // Recorded as ours before broadcasting, so a second send right after
+    // this one never spends the same coins.
+    model_->apply_transaction(tx, kUnconfirmedHeight, -1, false, true, time(nullptr));
+    return out;
+  });
+}
+
+kj::Promise<SendOutcome> WalletEngine::sign_and_send(BuiltTx built, chain::Bytes password,
+                                                     bool do_broadcast, std::string stream_id,
+                                                     std::vector<chain::Bytes> transfer_names) {
+  auto signer = sup_.signer();
+  return unlock_keyd(signer, password)
+      .then([this, signer, built = std::move(built), transfer_names]() mutable {
+        return sign_only(signer, std::move(built), std::move(transfer_names));
+      })
+      .then([this, signer, do_broadcast, stream_id](SendOutcome out) mutable {
         // Lock again at once: one-shot signing keeps keys unlocked no longer
         // than it takes.
         tasks_.add(signer.lockRequest().send().ignoreResult());
-        SendOutcome out;
-        out.raw = to_bytes(resp.getSignedTx());
-        out.signed_by_keyd = true;
-        auto s = resp.getSummary();
-        for (auto o : s.getForeignOutputs())
-          out.foreign.push_back({o.getIndex(), o.getValue(), to_bytes(o.getScriptPubKey())});
-        out.fee = s.getFee();
-        out.change = s.getChange();
-        out.vsize = s.getVsize();
-        for (auto n : s.getNames())
-          out.names.push_back(
-              {to_bytes(n.getName()), n.getOperation(), to_bytes(n.getValue()), n.getToForeign()});
-        chain::Transaction tx = chain::parse_transaction(out.raw);
-        out.txid = tx.txid();
-        // Recorded as ours before broadcasting, so a second send right after
-        // this one never spends the same coins.
-        model_->apply_transaction(tx, kUnconfirmedHeight, -1, false, true, time(nullptr));
         if (!do_broadcast) return kj::Promise<SendOutcome>(kj::mv(out));
         return broadcast_isolated(out.raw, stream_id).then([out](chain::Hash256 got) mutable {
           if (got != out.txid) {
@@ -629,6 +656,321 @@ kj::Promise<void> WalletEngine::process_queue() {
     });
   }
   return p;
+}
+
+}  // namespace redoubt::broker
+
+// ---- names ------------------------------------------------------------------
+
+namespace redoubt::broker {
+namespace {
+
+chain::Bytes name_salt_from(capnp::Data::Reader d) {
+  if (d.size() != 20)
+    ipc::fail(ipc::ErrorCode::kRefused, "keyd returned a salt that is not 20 bytes");
+  return chain::Bytes(d.begin(), d.end());
+}
+
+}  // namespace
+
+kj::Promise<NameLookup> WalletEngine::lookup_name(const chain::Bytes& name, std::string stream_id) {
+  if (server_.host.empty()) {
+    ipc::fail(ErrorCode::kNetwork, "no server configured: give --server HOST:PORT:s");
+  }
+  // Its own stream: the server (and Tor) cannot tie this lookup to our
+  // main session or to our other lookups.
+  if (stream_id.empty()) stream_id = random_stream_id("name-");
+  auto listener = std::make_shared<SessionListener>();
+  auto pinned = store_->pinned_certificate(server_key()).value_or(chain::Bytes{});
+  chain::Bytes sh = scripthash_of(chain::name_index_script(name));
+  return open_session(sup_.network(), server_, pinned, stream_id, listener)
+      .then([this, sh, name, listener](OpenedSession opened) {
+        auto s = std::shared_ptr<ServerSession>(std::move(opened.session));
+        return s->get_history(sh).then([this, s, name](std::vector<UnverifiedHistoryEntry> h) {
+          // Newest first; an entry we cannot verify (an orphaned block that
+          // ElectrumX keeps in the name index, or a lie) is skipped, never
+          // believed. Withholding the newest update is the one thing a
+          // server can do, and only a second server would catch it.
+          std::sort(h.begin(), h.end(),
+                    [](const auto& a, const auto& b) { return a.height > b.height; });
+          return try_entries(s, name, std::move(h), 0, 0);
+        });
+      });
+}
+
+kj::Promise<NameLookup> WalletEngine::try_entries(std::shared_ptr<ServerSession> s,
+                                                  chain::Bytes name,
+                                                  std::vector<UnverifiedHistoryEntry> entries,
+                                                  size_t i, size_t rejected) {
+  while (i < entries.size() && (entries[i].height <= 0 || entries[i].height > chain_->height()))
+    ++i;
+  if (i >= entries.size()) {
+    if (rejected > 0) {
+      ipc::fail(ErrorCode::kVerification,
+                "the server's answers about this name did not verify against our headers (" +
+                    std::to_string(rejected) + " rejected); try another server");
+    }
+    return NameLookup{};
+  }
+  auto e = entries[i];
+  return s->get_transaction(e.txid).then(
+      [this, s, name, entries, i, rejected, e](chain::Bytes raw) mutable {
+        return s->get_merkle(e.txid, static_cast<uint32_t>(e.height))
+            .then([this, s, name, entries, i, rejected, e,
+                   raw](UnverifiedMerkle m) mutable -> kj::Promise<NameLookup> {
+              MerkleProof proof{static_cast<int32_t>(m.block_height), m.pos, {}};
+              for (const auto& b : m.branch) proof.branch.emplace_back(b.begin(), b.end());
+              SpvVerdict v = verify_confirmed_tx(*chain_, e.txid, raw, e.height, proof);
+              if (v.ok()) {
+                for (uint32_t k = 0; k < v.tx->outputs.size(); ++k) {
+                  auto ns = chain::decode_name_script(v.tx->outputs[k].script_pubkey);
+                  if (!ns || ns->op.type == chain::NameOpType::kNameNew || ns->op.name != name)
+                    continue;
+                  NameView out;
+                  out.name = name;
+                  out.value = ns->op.value;
+                  out.txid = e.txid;
+                  out.vout = k;
+                  out.address = chain::script_to_address(ns->address_script, params_).value_or("");
+                  out.height = e.height;
+                  NameExpiry ex = name_expiry(e.height, chain_->height(), params_);
+                  out.expires_in = ex.expires_in;
+                  out.expired = ex.expired;
+                  out.is_mine = model_ && model_->address_by_script(ns->address_script) != nullptr;
+                  out.verified = true;
+                  return NameLookup{true, std::move(out)};
+                }
+              }
+              return try_entries(s, name, std::move(entries), i + 1, rejected + 1);
+            });
+      });
+}
+
+kj::Promise<NameView> WalletEngine::name_show(chain::Bytes name, std::string stream_id) {
+  guarded([&] {
+    chain::check_name_op({chain::NameOpType::kNameUpdate, name, {}, {}, {}});
+    return 0;
+  });
+  return lookup_name(name, std::move(stream_id)).then([](NameLookup v) {
+    if (!v.found) {
+      ipc::fail(ErrorCode::kUsage,
+                "that name is not registered (no verified name operation found)");
+    }
+    if (v.view.expired) v.view.pending = "expired: anyone may register it again";
+    return std::move(v.view);
+  });
+}
+
+std::vector<NameView> WalletEngine::name_list() {
+  std::vector<NameView> out;
+  for (const auto& n : store_ ? store_->names() : std::vector<NameRecord>{}) {
+    NameView v;
+    v.name = n.name;
+    v.value = n.value;
+    v.txid = n.outpoint.txid;
+    v.vout = n.outpoint.index;
+    if (n.owner) {
+      if (const AddressRecord* a = model_->address(*n.owner))
+        v.address = chain::script_to_address(a->script, params_).value_or("");
+    }
+    v.height = n.height;
+    NameExpiry ex = name_expiry(n.height, chain_->height(), params_);
+    v.expires_in = n.height > 0 ? ex.expires_in : 0;
+    v.expired = n.height > 0 && ex.expired;
+    v.is_mine = true;
+    v.verified = n.height > 0;
+    if (n.height <= 0) v.pending = "unconfirmed";
+    out.push_back(std::move(v));
+  }
+  if (store_) {
+    for (const auto& q : store_->queued_firstupdates()) {
+      if (q.state == QueueState::kDone) continue;
+      bool listed =
+          std::any_of(out.begin(), out.end(), [&](const NameView& v) { return v.name == q.name; });
+      if (listed) continue;
+      NameView v;
+      v.name = q.name;
+      v.value = q.value;
+      v.is_mine = true;
+      auto rec = model_->transaction(q.name_new.txid);
+      int32_t conf = rec ? confirmations(rec->height) : 0;
+      v.pending = q.state == QueueState::kFailed ? "registration failed: " + q.error
+                  : q.state == QueueState::kBroadcast
+                      ? "name_firstupdate broadcast, waiting to be mined"
+                      : "name_firstupdate queued: " + std::to_string(std::max(0, 12 - conf)) +
+                            " more blocks";
+      out.push_back(std::move(v));
+    }
+  }
+  return out;
+}
+
+kj::Promise<SendOutcome> WalletEngine::name_new(NameRequest req, bool autoregister) {
+  model();
+  guarded([&] {
+    chain::check_name_op(
+        {chain::NameOpType::kNameFirstUpdate, req.name, req.value, chain::Bytes(20, 0), {}});
+    return 0;
+  });
+  kj::Promise<void> check = kj::READY_NOW;
+  if (!req.allow_existing) {
+    check = lookup_name(req.name, "").then([](NameLookup l) {
+      const NameView* v = l.found ? &l.view : nullptr;
+      if (v != nullptr && !v->expired) {
+        ipc::fail(ErrorCode::kUsage,
+                  "that name is already registered (height " + std::to_string(v->height) +
+                      ", expires in " + std::to_string(v->expires_in) +
+                      " blocks); use --allow-existing to pre-register it anyway");
+      }
+    });
+  }
+  auto signer = sup_.signer();
+  return check
+      .then([this, signer, req]() mutable {
+        return unlock_keyd(signer, req.password).then([this, signer, req]() mutable {
+          auto salt_req = signer.nameSaltRequest();
+          salt_req.setName(as_data(req.name));
+          return salt_req.send().then([this, req](auto&& r) mutable {
+            return fee_rate(req.fee_rate)
+                .then([this, req, salt = name_salt_from(r.getSalt())](int64_t rate) mutable {
+                  return std::make_pair(rate, salt);
+                });
+          });
+        });
+      })
+      .then([this, signer, req, autoregister](std::pair<int64_t, chain::Bytes> rs) mutable {
+        auto [rate, salt] = rs;
+        BuildOptions opt = build_options(rate);
+        if (!req.identifier.empty()) opt.identifier_names = names_in_scope(*store_, req.identifier);
+        BuiltTx built = guarded([&] {
+          return build_name_new(model_->coins(), model_->groupings(), req.name, salt,
+                                model_->fresh_address(false), model_->fresh_address(true), opt);
+        });
+        uint32_t name_index = built.name_index.value_or(0);
+        return sign_only(signer, std::move(built), {})
+            .then([this, signer, req, autoregister, salt, opt,
+                   name_index](SendOutcome out) mutable -> kj::Promise<SendOutcome> {
+              if (!autoregister) return kj::Promise<SendOutcome>(kj::mv(out));
+              // Sign the firstupdate now, while keyd is unlocked; the broker
+              // broadcasts it once the name_new is 12 blocks deep.
+              auto coin = model_->coin({out.txid, name_index});
+              if (!coin)
+                ipc::fail(ErrorCode::kInternal, "the name_new output is not in the wallet");
+              BuiltTx fu = guarded([&] {
+                return build_name_firstupdate(model_->coins(), model_->groupings(), *coin, req.name,
+                                              salt, req.value, model_->fresh_address(false),
+                                              model_->fresh_address(true), opt);
+              });
+              return sign_only(signer, std::move(fu), {})
+                  .then([this, req, salt, out, coin](SendOutcome queued) mutable {
+                    QueuedFirstUpdate q;
+                    q.name = req.name;
+                    q.salt = salt;
+                    q.value = req.value;
+                    q.name_new = coin->outpoint;
+                    q.created = time(nullptr);
+                    int64_t id = store_->enqueue_firstupdate(q);
+                    store_->set_setting("queued_tx:" + std::to_string(id),
+                                        chain::to_hex(queued.raw));
+                    return out;
+                  });
+            })
+            .then([this, signer](SendOutcome out) mutable {
+              tasks_.add(signer.lockRequest().send().ignoreResult());
+              return broadcast_isolated(out.raw, "").then([out](chain::Hash256 got) mutable {
+                if (got != out.txid)
+                  ipc::fail(ErrorCode::kVerification, "the server acknowledged a different txid");
+                out.broadcast = true;
+                return out;
+              });
+            });
+      });
+}
+
+kj::Promise<SendOutcome> WalletEngine::name_firstupdate(NameRequest req) {
+  model();
+  auto signer = sup_.signer();
+  return unlock_keyd(signer, req.password)
+      .then([signer, req]() mutable {
+        auto salt_req = signer.nameSaltRequest();
+        salt_req.setName(as_data(req.name));
+        return salt_req.send();
+      })
+      .then([this, signer, req](auto&& r) mutable {
+        chain::Bytes salt = name_salt_from(r.getSalt());
+        auto commitment = chain::name_commitment(salt, req.name);
+        std::optional<Coin> name_new;
+        for (const auto& c : model_->coins()) {
+          auto ns = c.is_name ? chain::decode_name_script(c.script_pubkey) : std::nullopt;
+          if (ns && ns->op.type == chain::NameOpType::kNameNew &&
+              ns->op.commitment == chain::Bytes(commitment.begin(), commitment.end()))
+            name_new = c;
+        }
+        if (!name_new) {
+          ipc::fail(ErrorCode::kUsage,
+                    "no name_new for this name in the wallet: run name_new first");
+        }
+        if (auto left = firstupdate_blocks_remaining(name_new->height, chain_->height())) {
+          ipc::fail(ErrorCode::kUsage, "the name_new needs 12 confirmations; " +
+                                           std::to_string(*left) + " more block" +
+                                           (*left == 1 ? "" : "s") + " to go");
+        }
+        return fee_rate(req.fee_rate)
+            .then([this, signer, req, salt, name_new](int64_t rate) mutable {
+              BuiltTx built = guarded([&] {
+                return build_name_firstupdate(
+                    model_->coins(), model_->groupings(), *name_new, req.name, salt, req.value,
+                    model_->fresh_address(false), model_->fresh_address(true), build_options(rate));
+              });
+              return sign_only(signer, std::move(built), {});
+            });
+      })
+      .then([this, signer](SendOutcome out) mutable { return finish_send(signer, kj::mv(out)); });
+}
+
+kj::Promise<SendOutcome> WalletEngine::name_update(NameRequest req) {
+  auto& m = model();
+  auto coin = m.name_coin(req.name);
+  if (!coin) ipc::fail(ErrorCode::kUsage, "that name is not in this wallet");
+  auto ns = chain::decode_name_script(coin->script_pubkey);
+  if (!ns) ipc::fail(ErrorCode::kInternal, "the name coin has no name script");
+  if (!req.has_value) {
+    // Renewal re-signs the current value: only once it is buried, so a
+    // lying server cannot get a forged value re-signed by us.
+    if (confirmations(coin->height) < kMinRenewDepth) {
+      ipc::fail(ErrorCode::kUsage,
+                "the name's last update needs 12 confirmations before renewing "
+                "it with its current value; give a value to update it now");
+    }
+    req.value = ns->op.value;
+  }
+  std::optional<chain::Bytes> transfer_to;
+  if (!req.destination.empty()) {
+    transfer_to = guarded([&] { return chain::address_to_script(req.destination, params_); });
+  }
+  auto signer = sup_.signer();
+  return unlock_keyd(signer, req.password)
+      .then([this, req]() mutable { return fee_rate(req.fee_rate); })
+      .then([this, signer, req, coin, transfer_to](int64_t rate) mutable {
+        BuiltTx built = guarded([&] {
+          return build_name_update(model_->coins(), model_->groupings(), *coin, req.name, req.value,
+                                   model_->fresh_address(false), transfer_to,
+                                   model_->fresh_address(true), build_options(rate));
+        });
+        return sign_only(signer, std::move(built), {});
+      })
+      .then([this, signer](SendOutcome out) mutable { return finish_send(signer, kj::mv(out)); });
+}
+
+kj::Promise<SendOutcome> WalletEngine::finish_send(ipc::schema::Signer::Client signer,
+                                                   SendOutcome out) {
+  tasks_.add(signer.lockRequest().send().ignoreResult());
+  return broadcast_isolated(out.raw, "").then([out](chain::Hash256 got) mutable {
+    if (got != out.txid)
+      ipc::fail(ErrorCode::kVerification, "the server acknowledged a different txid");
+    out.broadcast = true;
+    return out;
+  });
 }
 
 }  // namespace redoubt::broker

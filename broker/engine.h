@@ -89,6 +89,13 @@ struct NameView {
   std::string pending;
 };
 
+// A name lookup's result (a plain struct: GCC 12 warns falsely about
+// std::optional inside kj promises).
+struct NameLookup {
+  bool found = false;
+  NameView view;
+};
+
 class WalletEngine {
  public:
   WalletEngine(kj::AsyncIoContext& io, Supervisor& sup, const Options& options,
@@ -116,6 +123,10 @@ class WalletEngine {
   kj::Promise<SendOutcome> name_update(NameRequest req);
   kj::Promise<NameView> name_show(chain::Bytes name, std::string stream_id);
   std::vector<NameView> name_list();
+  Store& store() {
+    model();
+    return *store_;
+  }
   void freeze(const std::string& target, bool frozen);
   std::string fresh_receive_address();
 
@@ -131,6 +142,13 @@ class WalletEngine {
   void drop_session(const std::string& why);
   void maybe_synced();
   kj::Promise<void> process_queue();
+  kj::Promise<SendOutcome> sign_only(ipc::schema::Signer::Client signer, BuiltTx built,
+                                     std::vector<chain::Bytes> transfer_names);
+  kj::Promise<SendOutcome> finish_send(ipc::schema::Signer::Client signer, SendOutcome out);
+  kj::Promise<NameLookup> lookup_name(const chain::Bytes& name, std::string stream_id);
+  kj::Promise<NameLookup> try_entries(std::shared_ptr<ServerSession> s, chain::Bytes name,
+                                      std::vector<UnverifiedHistoryEntry> entries, size_t i,
+                                      size_t rejected);
   kj::Promise<SendOutcome> sign_and_send(BuiltTx built, chain::Bytes password, bool broadcast,
                                          std::string stream_id,
                                          std::vector<chain::Bytes> transfer_names);

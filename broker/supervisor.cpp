@@ -171,23 +171,30 @@ void Supervisor::spawn_child(Role r) {
   // A broken connection (malformed or oversize message) is a protocol
   // violation; EOF means the child is going away. Either way the child is
   // killed (if it has not exited already) and restarted by on_exit.
-  slot.watch = slot.peer->on_disconnect()
-                   .then(
-                       [this, r, gen] {
-                         // EOF: the child is leaving (the ui after its
-                         // command); make sure it does, quietly.
-                         Slot& s = slots_[static_cast<int>(r)];
-                         if (s.generation != gen || stopping_) return;
-                         KJ_IF_MAYBE (pid, s.pid) {
-                           ::kill(*pid, SIGKILL);
-                         }
-                       },
-                       [this, r, gen](kj::Exception&& e) {
-                         if (slots_[static_cast<int>(r)].generation != gen || stopping_) return;
-                         kill_child(r, std::string(role_name(r)) + " violated the protocol (" +
-                                           e.getDescription().cStr() + "); killed it");
-                       })
-                   .eagerlyEvaluate(nullptr);
+  slot.watch =
+      slot.peer->on_disconnect()
+          .then(
+              [this, r, gen] {
+                // EOF: the child is leaving (the ui after its
+                // command). One that closed its end but lingers is
+                // of no use: killed after a second.
+                tasks_.add(
+                    io_.provider->getTimer().afterDelay(1 * kj::SECONDS).then([this, r, gen] {
+                      Slot& s = slots_[static_cast<int>(r)];
+                      if (s.generation != gen || stopping_) return;
+                      KJ_IF_MAYBE (pid, s.pid) {
+                        notice(std::string(role_name(r)) +
+                               " closed its connection but did not exit; killed it");
+                        ::kill(*pid, SIGKILL);
+                      }
+                    }));
+              },
+              [this, r, gen](kj::Exception&& e) {
+                if (slots_[static_cast<int>(r)].generation != gen || stopping_) return;
+                kill_child(r, std::string(role_name(r)) + " violated the protocol (" +
+                                  e.getDescription().cStr() + "); killed it");
+              })
+          .eagerlyEvaluate(nullptr);
   slot.hello = say_hello(r, gen).eagerlyEvaluate(nullptr).fork();
 }
 

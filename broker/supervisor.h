@@ -78,6 +78,7 @@ class Supervisor : private kj::TaskSet::ErrorHandler {
   // Orderly shutdown: EOF to each child, SIGTERM, SIGKILL after the grace time.
   void shutdown(int exit_code);
 
+  bool stopping() const { return stopping_; }
   const ChildStatus& status(Role r) const { return slots_[static_cast<int>(r)].status; }
   // The policy (policies/) the child was spawned under.
   std::string policy_of(Role r) const {

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include "broker/groupings_view.h"
 #include "chain/address.h"
 #include "chain/names.h"
 #include "ipc/errors.h"
@@ -69,6 +70,34 @@ void fill_process(ipc::schema::ProcessInfo::Builder out, const ChildStatus& st) 
   c.setApparmorLabel(st.apparmor);
   auto notes = c.initNotes(st.notes.size());
   for (size_t i = 0; i < st.notes.size(); ++i) notes.set(i, st.notes[i]);
+}
+
+NameRequest name_request(capnp::Data::Reader name, capnp::Data::Reader value, bool has_value,
+                         ipc::schema::NameOptions::Reader o) {
+  NameRequest r;
+  r.name.assign(name.begin(), name.end());
+  r.value.assign(value.begin(), value.end());
+  r.has_value = has_value;
+  r.destination = o.getDestination();
+  r.allow_existing = o.getAllowExisting();
+  r.identifier = o.getPseudonymousIdentifier();
+  if (o.getFeeRate() > 0) r.fee_rate = o.getFeeRate();
+  r.password.assign(o.getPassword().begin(), o.getPassword().end());
+  return r;
+}
+
+void fill_name(ipc::schema::NameInfo::Builder out, const NameView& v) {
+  out.setName(capnp::Data::Reader(v.name.data(), v.name.size()));
+  out.setValue(capnp::Data::Reader(v.value.data(), v.value.size()));
+  out.setTxid(v.txid == chain::Hash256{} ? "" : txid_hex(v.txid));
+  out.setVout(v.vout);
+  out.setAddress(v.address);
+  out.setHeight(v.height);
+  out.setExpiresIn(v.expires_in);
+  out.setExpired(v.expired);
+  out.setIsMine(v.is_mine);
+  out.setVerified(v.verified);
+  out.setPending(v.pending);
 }
 
 }  // namespace
@@ -319,6 +348,90 @@ kj::Promise<void> WalletServer::audit(AuditContext context) {
     report += sandbox::render_json(results);
     context.getResults().setReport(report);
     context.getResults().setOk(ok);
+  });
+}
+
+// Name operations: wait for sync (the wallet must know its coins and names),
+// then the engine builds, keyd signs, netd broadcasts on its own stream.
+template <typename Context, typename Call>
+static kj::Promise<void> name_send(WalletEngine& engine, Context context, NameRequest req,
+                                   Call call) {
+  return engine.synced()
+      .then([&engine, req = std::move(req), call](SyncStatus) mutable {
+        return call(engine, std::move(req));
+      })
+      .then([context](SendOutcome o) mutable { fill_send(context.getResults().initResult(), o); });
+}
+
+kj::Promise<void> WalletServer::nameNew(NameNewContext context) {
+  auto p = context.getParams();
+  return name_send(*ctx_.engine, context,
+                   name_request(p.getName(), capnp::Data::Reader(), false, p.getOptions()),
+                   [](WalletEngine& e, NameRequest r) { return e.name_new(std::move(r), false); });
+}
+
+kj::Promise<void> WalletServer::nameFirstUpdate(NameFirstUpdateContext context) {
+  auto p = context.getParams();
+  return name_send(*ctx_.engine, context,
+                   name_request(p.getName(), p.getValue(), true, p.getOptions()),
+                   [](WalletEngine& e, NameRequest r) { return e.name_firstupdate(std::move(r)); });
+}
+
+kj::Promise<void> WalletServer::nameAutoRegister(NameAutoRegisterContext context) {
+  auto p = context.getParams();
+  return name_send(*ctx_.engine, context,
+                   name_request(p.getName(), p.getValue(), true, p.getOptions()),
+                   [](WalletEngine& e, NameRequest r) { return e.name_new(std::move(r), true); });
+}
+
+kj::Promise<void> WalletServer::nameUpdate(NameUpdateContext context) {
+  auto p = context.getParams();
+  return name_send(*ctx_.engine, context,
+                   name_request(p.getName(), p.getValue(), p.getHasValue(), p.getOptions()),
+                   [](WalletEngine& e, NameRequest r) { return e.name_update(std::move(r)); });
+}
+
+kj::Promise<void> WalletServer::nameShow(NameShowContext context) {
+  auto p = context.getParams();
+  chain::Bytes name(p.getName().begin(), p.getName().end());
+  std::string stream = p.getStreamId();
+  return ctx_.engine->synced()
+      .then([this, name, stream](SyncStatus) { return ctx_.engine->name_show(name, stream); })
+      .then([context](NameView v) mutable { fill_name(context.getResults().initInfo(), v); });
+}
+
+kj::Promise<void> WalletServer::nameList(NameListContext context) {
+  return ctx_.engine->synced().then([this, context](SyncStatus) mutable {
+    auto names = ctx_.engine->name_list();
+    auto out = context.getResults().initNames(names.size());
+    for (size_t i = 0; i < names.size(); ++i) fill_name(out[i], names[i]);
+  });
+}
+
+kj::Promise<void> WalletServer::listAddressGroupings(ListAddressGroupingsContext context) {
+  return ctx_.engine->synced().then([this, context](SyncStatus) mutable {
+    auto p = context.getParams();
+    GroupingsListOptions opt;
+    if (p.getIdentifier().size() > 0) {
+      opt.identifier = std::string(p.getIdentifier().begin(), p.getIdentifier().end());
+    }
+    opt.collapse = p.getCollapse();
+    auto groups = list_address_groupings(ctx_.engine->model(), ctx_.engine->store(),
+                                         ctx_.engine->params(), opt);
+    auto out = context.getResults().initGroups(groups.size());
+    for (size_t i = 0; i < groups.size(); ++i) {
+      auto a = out[i].initAddresses(groups[i].addresses.size());
+      for (size_t k = 0; k < groups[i].addresses.size(); ++k) {
+        a[k].setAddress(groups[i].addresses[k].address);
+        a[k].setBalance(groups[i].addresses[k].balance);
+        a[k].setLabel(groups[i].addresses[k].label);
+      }
+      auto n = out[i].initNames(groups[i].names.size());
+      for (size_t k = 0; k < groups[i].names.size(); ++k) {
+        n.set(k, capnp::Data::Reader(groups[i].names[k].data(), groups[i].names[k].size()));
+      }
+      out[i].setBalance(groups[i].balance);
+    }
   });
 }
 

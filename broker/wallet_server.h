@@ -43,6 +43,13 @@ class WalletServer final : public ipc::schema::Wallet::Server {
   kj::Promise<void> payTo(PayToContext context) override;
   kj::Promise<void> broadcast(BroadcastContext context) override;
   kj::Promise<void> audit(AuditContext context) override;
+  kj::Promise<void> nameNew(NameNewContext context) override;
+  kj::Promise<void> nameFirstUpdate(NameFirstUpdateContext context) override;
+  kj::Promise<void> nameAutoRegister(NameAutoRegisterContext context) override;
+  kj::Promise<void> nameUpdate(NameUpdateContext context) override;
+  kj::Promise<void> nameShow(NameShowContext context) override;
+  kj::Promise<void> nameList(NameListContext context) override;
+  kj::Promise<void> listAddressGroupings(ListAddressGroupingsContext context) override;
 
  private:
   void record_accounts(capnp::List<ipc::schema::Account>::Reader accounts);

@@ -86,7 +86,8 @@ void print_send_result(CommandContext& ctx, ipc::schema::SendResult::Reader r) {
             << "change: " << format_amount(s.getChange()) << " NMC\n";
   for (auto n : s.getNames()) {
     std::cout << "name:   " << n.getOperation().cStr() << " "
-              << printable(n.getName().begin(), n.getName().size())
+              << (n.getName().size() > 0 ? printable(n.getName().begin(), n.getName().size())
+                                         : "(hidden until name_firstupdate)")
               << (n.getToForeign() ? " (transferred away)" : "") << "\n";
   }
   std::cout << (r.getBroadcast() ? "broadcast: " : "not broadcast: ") << r.getTxid().cStr() << "\n";

@@ -9,6 +9,7 @@
 #include <iostream>
 #include <string>
 
+#include "tests/support/control.h"
 #include "tests/support/universe.h"
 
 namespace {
@@ -27,6 +28,21 @@ bool parse_port(const char* s, uint16_t& out) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // `redoubt-testnet ctl SOCKET WORDS...`: one control command, its JSON
+  // reply on stdout (for scripts such as the demo; exit 1 if not ok).
+  if (argc >= 4 && std::string(argv[1]) == "ctl") {
+    try {
+      redoubt::testsupport::ControlClient c(argv[2]);
+      std::string line;
+      for (int i = 3; i < argc; ++i) line += (i > 3 ? " " : "") + std::string(argv[i]);
+      std::string reply = c.command(line);
+      std::cout << reply << "\n";
+      return reply.find("\"ok\":true") != std::string::npos ? 0 : 1;
+    } catch (const std::exception& e) {
+      std::cerr << "redoubt-testnet ctl: " << e.what() << "\n";
+      return 1;
+    }
+  }
   redoubt::testsupport::UniverseOptions opts;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
