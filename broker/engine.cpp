@@ -763,7 +763,20 @@ kj::Promise<NameView> WalletEngine::name_show(chain::Bytes name, std::string str
 
 std::vector<NameView> WalletEngine::name_list() {
   std::vector<NameView> out;
-  for (const auto& n : store_ ? store_->names() : std::vector<NameRecord>{}) {
+  if (!store_) return out;
+  // What the autoregister queue says about a name, if anything.
+  std::map<chain::Bytes, std::string> queued;
+  for (const auto& q : store_->queued_firstupdates()) {
+    if (q.state == QueueState::kDone) continue;
+    auto rec = model_->transaction(q.name_new.txid);
+    int32_t conf = rec ? confirmations(rec->height) : 0;
+    queued[q.name] =
+        q.state == QueueState::kFailed ? "registration failed: " + q.error
+        : q.state == QueueState::kBroadcast
+            ? "name_firstupdate broadcast, waiting to be mined"
+            : "name_firstupdate queued: " + std::to_string(std::max(0, 12 - conf)) + " more blocks";
+  }
+  for (const auto& n : store_->names()) {
     NameView v;
     v.name = n.name;
     v.value = n.value;
@@ -780,27 +793,17 @@ std::vector<NameView> WalletEngine::name_list() {
     v.is_mine = true;
     v.verified = n.height > 0;
     if (n.height <= 0) v.pending = "unconfirmed";
+    // Once the firstupdate is mined the queue's word no longer matters.
+    if (n.height <= 0 && queued.count(n.name)) v.pending = queued[n.name];
+    queued.erase(n.name);
     out.push_back(std::move(v));
   }
-  if (store_) {
-    for (const auto& q : store_->queued_firstupdates()) {
-      if (q.state == QueueState::kDone) continue;
-      bool listed =
-          std::any_of(out.begin(), out.end(), [&](const NameView& v) { return v.name == q.name; });
-      if (listed) continue;
-      NameView v;
-      v.name = q.name;
-      v.value = q.value;
-      v.is_mine = true;
-      auto rec = model_->transaction(q.name_new.txid);
-      int32_t conf = rec ? confirmations(rec->height) : 0;
-      v.pending = q.state == QueueState::kFailed ? "registration failed: " + q.error
-                  : q.state == QueueState::kBroadcast
-                      ? "name_firstupdate broadcast, waiting to be mined"
-                      : "name_firstupdate queued: " + std::to_string(std::max(0, 12 - conf)) +
-                            " more blocks";
-      out.push_back(std::move(v));
-    }
+  for (const auto& [name, pending] : queued) {
+    NameView v;
+    v.name = name;
+    v.is_mine = true;
+    v.pending = pending;
+    out.push_back(std::move(v));
   }
   return out;
 }
