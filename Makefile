@@ -25,9 +25,13 @@ check: build
 check-asan:
 	$(MAKE) check PRESET=asan
 
-# libFuzzer targets (clang), each run briefly.
-fuzz:
-	$(MAKE) check PRESET=fuzz
+# libFuzzer targets (clang), each run briefly: only the fuzz targets are
+# built with clang, the rest of the tree is the other presets' business.
+FUZZ_TARGETS = fuzz_tx fuzz_script fuzz_header fuzz_address netd_fuzz_jsonrpc netd_fuzz_socks_reply
+fuzz: deps
+	cmake --preset fuzz
+	cmake --build --preset fuzz -j $(JOBS) --target $(FUZZ_TARGETS)
+	ctest --preset fuzz -L fuzz
 
 demo: build
 	./scripts/demo build/$(PRESET)

@@ -13,6 +13,7 @@
 #include "chain/hash.h"
 #include "chain/names.h"
 #include "ipc/errors.h"
+#include "netd/servers.h"
 
 namespace redoubt::broker {
 namespace {
@@ -117,8 +118,28 @@ WalletEngine::WalletEngine(kj::AsyncIoContext& io, Supervisor& sup, const Option
       db_path_(std::filesystem::path(options.datadir) / "wallet.db"),
       tasks_(handler_) {
   handler_.e = this;
-  if (!options_.server.empty()) server_ = parse_server(options_.server);
-  status_.server = options_.server.empty() ? "" : server_.display();
+  if (!options_.server.empty()) {
+    server_ = parse_server(options_.server);
+  } else if (options_.network != Network::kRegtest) {
+    // No --server: one of Electrum-NMC's servers (netd/servers.cpp), picked
+    // at random so wallets do not all pile onto the first; onion services
+    // first when there are some, since they need no exit.
+    auto list = netd::builtin_servers(options_.network == Network::kMainnet
+                                          ? netd::Network::mainnet
+                                          : netd::Network::testnet);
+    std::vector<netd::ServerAddress> onions;
+    for (const auto& sv : list)
+      if (netd::is_onion(sv.host)) onions.push_back(sv);
+    const auto& pool = onions.empty() ? list : onions;
+    if (!pool.empty()) {
+      unsigned char r = 0;
+      RAND_bytes(&r, 1);
+      const auto& pick = pool[r % pool.size()];
+      server_ = ServerAddress{pick.host, pick.port, pick.tls};
+    }
+  }
+  status_.server = server_.host.empty() ? "" : server_.display();
+
   if (std::filesystem::exists(db_path_)) open_existing();
 }
 
