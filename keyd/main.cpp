@@ -62,15 +62,6 @@ std::string landlock_text(const redoubt::sandbox::LandlockReport& r) {
 
 }  // namespace
 
-#if defined(__SANITIZE_ADDRESS__)
-// ASan builds only: LeakSanitizer's exit-time check stops the process with
-// ptrace/prctl, which keyd's seccomp policy kills (SIGSYS on every clean
-// exit). The domain code's leaks are checked by the in-process tests.
-extern "C" const char* __asan_default_options() {
-  return "detect_leaks=0";
-}
-#endif
-
 int main(int argc, char** argv) {
   // First, before any secret exists: no core dumps, no ptrace or
   // /proc/PID/mem from same-uid processes. confine_self repeats both.
