@@ -579,7 +579,8 @@ kj::Promise<SendOutcome> WalletEngine::pay(PayRequest req) {
     }
     return 0;
   });
-  return fee_rate(req.fee_rate).then([this, req = std::move(req), dests](int64_t rate) mutable {
+  auto rate_promise = fee_rate(req.fee_rate);
+  return rate_promise.then([this, req = std::move(req), dests](int64_t rate) mutable {
     BuildOptions opt = build_options(rate);
     opt.rbf = req.rbf;
     if (!req.from_coins.empty()) {

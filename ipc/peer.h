@@ -20,10 +20,10 @@ struct Limits {
   uint64_t traversal_words;  // also the largest accepted message, in 8-byte words
   int nesting;
 };
-inline constexpr Limits kKeydLimits{512 * 1024, 16};   // 4 MiB
-inline constexpr Limits kNetdLimits{1024 * 1024, 16};  // 8 MiB
-inline constexpr Limits kUiLimits{256 * 1024, 16};     // 2 MiB
-inline constexpr Limits kFromBrokerLimits{1024 * 1024, 32};
+inline constexpr Limits kKeydLimits{512ULL * 1024, 16};   // 4 MiB
+inline constexpr Limits kNetdLimits{1024ULL * 1024, 16};  // 8 MiB
+inline constexpr Limits kUiLimits{256ULL * 1024, 16};     // 2 MiB
+inline constexpr Limits kFromBrokerLimits{1024ULL * 1024, 32};
 
 // A two-party RPC connection over a stream socket. The stream is a plain
 // AsyncIoStream, not an AsyncCapabilityStream: no file descriptor can ever be
