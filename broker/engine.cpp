@@ -12,6 +12,7 @@
 #include "chain/error.h"
 #include "chain/hash.h"
 #include "chain/names.h"
+#include "chain/script.h"
 #include "ipc/errors.h"
 #include "netd/servers.h"
 
@@ -124,9 +125,8 @@ WalletEngine::WalletEngine(kj::AsyncIoContext& io, Supervisor& sup, const Option
     // No --server: one of Electrum-NMC's servers (netd/servers.cpp), picked
     // at random so wallets do not all pile onto the first; onion services
     // first when there are some, since they need no exit.
-    auto list = netd::builtin_servers(options_.network == Network::kMainnet
-                                          ? netd::Network::mainnet
-                                          : netd::Network::testnet);
+    auto list = netd::builtin_servers(
+        options_.network == Network::kMainnet ? netd::Network::mainnet : netd::Network::testnet);
     std::vector<netd::ServerAddress> onions;
     for (const auto& sv : list)
       if (netd::is_onion(sv.host)) onions.push_back(sv);
@@ -508,6 +508,15 @@ kj::Promise<SendOutcome> WalletEngine::sign_only(ipc::schema::Signer::Client sig
   for (size_t i = 0; i < built.sign.inputs.size(); ++i) {
     ins[i].setValue(built.sign.inputs[i].value);
     ins[i].setScriptPubKey(as_data(built.sign.inputs[i].script_pubkey));
+    // keyd needs the whole previous transaction of a P2PKH input to check
+    // its amount (legacy signatures do not commit to it).
+    const chain::Bytes& spk = built.sign.inputs[i].script_pubkey;
+    auto ns = chain::decode_name_script(spk);
+    if (chain::classify_script(ns ? ns->address_script : spk).type == chain::ScriptType::kP2PKH) {
+      if (auto prev = model_->transaction(built.tx.inputs[i].prevout.txid)) {
+        ins[i].setPrevTx(as_data(prev->raw));
+      }
+    }
     auto path = below_account(built.sign.inputs[i].path);
     auto p = ins[i].initPath(path.size());
     for (size_t k = 0; k < path.size(); ++k) p.set(k, path[k]);

@@ -31,6 +31,10 @@ struct InputInfo {
   value @0 :Int64;              # previous output's amount (sat)
   scriptPubKey @1 :Data;        # previous output's script (name prefix included)
   path @2 :List(UInt32);        # derivation path the broker claims, from the account
+  # The whole previous transaction, required for P2PKH inputs: legacy
+  # signatures do not commit to the amount, so keyd checks the amount (and
+  # script) against it, and the txid against the input's outpoint.
+  prevTx @3 :Data;
 }
 
 struct ChangeInfo {

@@ -251,8 +251,9 @@ kj::Promise<void> SignerServer::signTransaction(SignTransactionContext context) 
     req.inputs.reserve(r.getInputs().size());
     for (auto in : r.getInputs()) {
       auto spk = in.getScriptPubKey();
-      req.inputs.push_back(
-          InputInfo{in.getValue(), chain::Bytes(spk.begin(), spk.end()), key_path(in.getPath())});
+      req.inputs.push_back(InputInfo{in.getValue(), chain::Bytes(spk.begin(), spk.end()),
+                                     key_path(in.getPath()),
+                                     chain::Bytes(in.getPrevTx().begin(), in.getPrevTx().end())});
     }
     for (auto c : r.getChange()) req.change.push_back({c.getOutputIndex(), key_path(c.getPath())});
     for (auto n : r.getTransferNames()) req.transfer_names.emplace_back(n.begin(), n.end());

@@ -88,6 +88,28 @@ SignResult sign_transaction(const SignRequest& req, AccountKeys& keys,
       spend[i] = Spend::kP2wpkh;
     } else if (si.type == chain::ScriptType::kP2PKH) {
       spend[i] = Spend::kP2pkh;
+      // Legacy signatures do not commit to the amount: check it against the
+      // previous transaction itself, which must hash to the outpoint.
+      if (info.prev_tx.empty()) {
+        refuse("input " + std::to_string(i) +
+               " spends a P2PKH output without its previous transaction, so its amount "
+               "(and the fee) cannot be checked");
+      }
+      chain::Transaction prev;
+      try {
+        prev = chain::parse_transaction(info.prev_tx);
+      } catch (const chain::ChainError& e) {
+        malformed("input " + std::to_string(i) +
+                  ": previous transaction does not parse: " + e.what());
+      }
+      const chain::OutPoint& op = tx.inputs[i].prevout;
+      if (prev.txid() != op.txid || op.index >= prev.outputs.size() ||
+          prev.outputs[op.index].value != info.value ||
+          prev.outputs[op.index].script_pubkey != info.script_pubkey) {
+        refuse("input " + std::to_string(i) +
+               ": the previous transaction given does not match the outpoint, amount or "
+               "script claimed");
+      }
     } else {
       refuse("input " + std::to_string(i) + " spends a script keyd does not sign (" +
              chain::script_type_name(si.type) + ")");

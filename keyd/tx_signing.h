@@ -25,6 +25,7 @@ struct InputInfo {
   int64_t value = 0;           // previous output's amount
   chain::Bytes script_pubkey;  // previous output's script (name prefix included)
   chain::KeyPath path;         // claimed path below the account
+  chain::Bytes prev_tx;        // the previous transaction (required for P2PKH)
 };
 
 struct ChangeInfo {
@@ -86,10 +87,10 @@ inline constexpr int64_t kMaxMoney = 21'000'000LL * 100'000'000LL;
 // a transaction already carrying signatures) are KeydError kUsage.
 // The fee is only as true as the input amounts. BIP143 signatures commit to
 // each P2WPKH input's amount, so a broker lying about one gets an invalid
-// transaction; legacy P2PKH signatures do not, so for P2PKH inputs the fee
-// caps rest on the broker's word.
-// TODO(security): take each P2PKH input's full previous transaction (a
-// schema field) and check its txid and output amount, as hardware wallets do.
+// transaction; legacy P2PKH signatures do not, so each P2PKH input must come
+// with its whole previous transaction: keyd checks that it hashes to the
+// outpoint's txid and that the spent output has the amount and script
+// claimed (as hardware wallets do). Without it the request is refused.
 // Every input is signed SIGHASH_ALL: BIP143 for P2WPKH (the shared hashes
 // computed once per transaction), the legacy algorithm for P2PKH (script
 // code = the whole previous script, name prefix included, as namecoind

@@ -108,6 +108,7 @@ class KeydProcessTest : public ::testing::Test {
     for (unsigned i = 0; i < prevs.size(); ++i) {
       ins[i].setValue(prevs[i].value);
       ins[i].setScriptPubKey(bytes(prevs[i].script));
+      ins[i].setPrevTx(bytes(prevs[i].prev_tx));
       auto p = ins[i].initPath(static_cast<unsigned>(prevs[i].path.size()));
       for (unsigned j = 0; j < prevs[i].path.size(); ++j) p.set(j, prevs[i].path[j]);
     }
@@ -225,6 +226,7 @@ TEST_F(KeydProcessTest, SignsMultiInputTransactionThatVerifies) {
   for (uint32_t i = 0; i < 6; ++i)
     prevs.push_back({10'000 + i, i == 4 ? w.p2pkh({0, i}) : w.script({0, i}), {0, i}});
   auto tx = unsigned_tx(6, {{40'000, foreign_script()}, {19'000, w.script({1, 3})}});
+  attach_prev_txs(tx, prevs);
   auto res = sign_req(tx, prevs, {{1, {1, 3}}}).send().wait(keyd_->ws());
   auto signed_tx = res.getSignedTx();
   EXPECT_TRUE(verify_signed(Bytes(signed_tx.begin(), signed_tx.end()), tx, prevs));

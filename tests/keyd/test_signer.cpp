@@ -79,7 +79,7 @@ class SignerTest : public ::testing::Test {
   SignRequest request(const chain::Transaction& tx, const std::vector<Prev>& prevs) {
     SignRequest r;
     r.unsigned_tx = tx.serialize();
-    for (const auto& p : prevs) r.inputs.push_back({p.value, p.script, p.path});
+    for (const auto& p : prevs) r.inputs.push_back({p.value, p.script, p.path, p.prev_tx});
     return r;
   }
   fs::path root_;
@@ -207,8 +207,17 @@ TEST_F(SignerTest, SignsMultiInputMixedTransactionThatVerifies) {
                              {20'000, wallet_->script({1, 0}), {1, 0}}};
   Bytes change = wallet_->script({1, 5});
   auto tx = test::unsigned_tx(4, {{100'000, test::foreign_script()}, {69'000, change}});
+  test::attach_prev_txs(tx, prevs);
   SignRequest req = request(tx, prevs);
   req.change.push_back({1, {1, 5}});
+  // A P2PKH input without its previous transaction, or with one that does
+  // not match the amount claimed, is refused: its fee could not be checked.
+  SignRequest missing = req;
+  missing.inputs[2].prev_tx.clear();
+  EXPECT_THROW(s->sign(missing), KeydError);
+  SignRequest lying = req;
+  lying.inputs[2].value += 1;
+  EXPECT_THROW(s->sign(lying), KeydError);
   SignResult r = s->sign(req);
   EXPECT_TRUE(test::verify_signed(r.signed_tx, tx, prevs));
   EXPECT_EQ(r.summary.fee, 1'000);

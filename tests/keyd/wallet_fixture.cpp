@@ -43,6 +43,24 @@ chain::Transaction unsigned_tx(size_t inputs, const std::vector<chain::TxOut>& o
   return tx;
 }
 
+void attach_prev_txs(chain::Transaction& tx, std::vector<Prev>& prevs) {
+  for (size_t i = 0; i < prevs.size() && i < tx.inputs.size(); ++i) {
+    auto ns = chain::decode_name_script(prevs[i].script);
+    const Bytes& addr = ns ? ns->address_script : prevs[i].script;
+    if (chain::classify_script(addr).type != chain::ScriptType::kP2PKH) continue;
+    chain::Transaction prev;
+    prev.version = 2;
+    chain::TxIn in;
+    in.prevout.txid = chain::sha256(Bytes{0x77, static_cast<uint8_t>(i)});
+    in.script_sig = {0x51};
+    prev.inputs.push_back(in);
+    prev.outputs.push_back({prevs[i].value, prevs[i].script});
+    prevs[i].prev_tx = prev.serialize();
+    tx.inputs[i].prevout.txid = prev.txid();
+    tx.inputs[i].prevout.index = 0;
+  }
+}
+
 Bytes foreign_script(uint8_t tag) {
   chain::Hash160 h;
   h.fill(tag);

@@ -27,7 +27,13 @@ struct Prev {
   int64_t value;
   chain::Bytes script;
   chain::KeyPath path;
+  chain::Bytes prev_tx = {};  // set by attach_prev_txs for P2PKH inputs
 };
+
+// keyd wants the whole previous transaction of each P2PKH input: makes one
+// paying prevs[i] for every P2PKH prev, points tx's input i at it and keeps
+// its bytes in prevs[i].prev_tx.
+void attach_prev_txs(chain::Transaction& tx, std::vector<Prev>& prevs);
 
 // A transaction spending one made-up outpoint per prev (txid from `seed`),
 // paying `outputs`.
