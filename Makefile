@@ -4,6 +4,10 @@
 #   make bench   build and run every benchmark
 PRESET ?= default
 JOBS ?= $(shell nproc)
+# ccache: paths inside this checkout are hashed relative to it, so a fresh
+# clone elsewhere (CI) reuses what an earlier build compiled.
+export CCACHE_BASEDIR ?= $(CURDIR)
+export CCACHE_NOHASHDIR ?= 1
 
 .PHONY: all deps configure build check check-asan fuzz demo bench install clean
 
