@@ -1,5 +1,6 @@
 #include "broker/engine.h"
 
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
@@ -105,6 +106,10 @@ kj::Promise<void> unlock_keyd(ipc::schema::Signer::Client signer, const chain::B
 
 }  // namespace
 
+void wipe(chain::Bytes& secret) {
+  if (!secret.empty()) OPENSSL_cleanse(secret.data(), secret.size());
+}
+
 void WalletEngine::ErrorHandler::taskFailed(kj::Exception&& ex) {
   e->notice_(std::string("wallet: ") + ipc::from_exception(ex).what());
 }
@@ -156,10 +161,6 @@ void WalletEngine::open_existing() {
     store_.reset();
     throw;
   }
-  by_scripthash_.clear();
-  for (size_t i = 0; i < model_->addresses().size(); ++i) {
-    by_scripthash_[scripthash_of(model_->addresses()[i].script)] = i;
-  }
 }
 
 WalletModel& WalletEngine::model() {
@@ -179,10 +180,6 @@ void WalletEngine::add_accounts(
   for (const auto& [path, xpub, segwit] : accounts) {
     model_->add_account(path, xpub,
                         segwit ? chain::KeyScriptType::kP2wpkh : chain::KeyScriptType::kP2pkh);
-  }
-  by_scripthash_.clear();
-  for (size_t i = 0; i < model_->addresses().size(); ++i) {
-    by_scripthash_[scripthash_of(model_->addresses()[i].script)] = i;
   }
 }
 
@@ -296,7 +293,6 @@ kj::Promise<void> WalletEngine::subscribe_all(std::vector<AddressRecord> addrs) 
   AddressRecord a = addrs.back();
   addrs.pop_back();
   chain::Bytes sh = scripthash_of(a.script);
-  by_scripthash_[sh] = 0;  // placeholder; rebuilt below
   return session_->subscribe_scripthash(sh)
       .then([this, sh](chain::Bytes status) -> kj::Promise<void> {
         if (status.empty()) return kj::READY_NOW;  // never used

@@ -59,7 +59,17 @@ struct SendOutcome {
   std::vector<NameEffect> names;
 };
 
+// Wipes a password copy when a request (or a lambda's copy of it) goes away:
+// it only passes through the broker on its way to keyd.
+void wipe(chain::Bytes& secret);
+
 struct PayRequest {
+  PayRequest() = default;
+  PayRequest(const PayRequest&) = default;
+  PayRequest(PayRequest&&) = default;
+  PayRequest& operator=(const PayRequest&) = default;
+  PayRequest& operator=(PayRequest&&) = default;
+  ~PayRequest() { wipe(password); }
   std::vector<std::pair<std::string, int64_t>> outputs;  // address, sat
   std::optional<int64_t> fee_rate;                       // sat/kvB
   std::vector<std::string> from_coins, from_addresses;
@@ -69,6 +79,12 @@ struct PayRequest {
 };
 
 struct NameRequest {
+  NameRequest() = default;
+  NameRequest(const NameRequest&) = default;
+  NameRequest(NameRequest&&) = default;
+  NameRequest& operator=(const NameRequest&) = default;
+  NameRequest& operator=(NameRequest&&) = default;
+  ~NameRequest() { wipe(password); }
   chain::Bytes name, value;
   bool has_value = true;
   std::string destination;
@@ -175,7 +191,6 @@ class WalletEngine {
   unsigned session_gen_ = 0;
   bool headers_busy_ = false;
   std::vector<kj::Own<kj::PromiseFulfiller<SyncStatus>>> waiters_;
-  std::map<chain::Bytes, size_t> by_scripthash_;  // sha256(script) -> address index
   struct ErrorHandler : kj::TaskSet::ErrorHandler {
     WalletEngine* e = nullptr;
     void taskFailed(kj::Exception&& ex) override;

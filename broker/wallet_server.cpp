@@ -250,8 +250,13 @@ kj::Promise<void> WalletServer::listAddresses(ListAddressesContext context) {
 }
 
 kj::Promise<void> WalletServer::getUnusedAddress(GetUnusedAddressContext context) {
-  context.getResults().setAddress(ctx_.engine->fresh_receive_address());
-  return kj::READY_NOW;
+  // Synced first, so an address the chain has already used is not handed
+  // out again; offline, the wallet's own view is the best there is.
+  return ctx_.engine->synced()
+      .then([](SyncStatus) {}, [](kj::Exception&&) {})
+      .then([this, context]() mutable {
+        context.getResults().setAddress(ctx_.engine->fresh_receive_address());
+      });
 }
 
 kj::Promise<void> WalletServer::history(HistoryContext context) {
