@@ -1,0 +1,61 @@
+// Configuration files (redoubt.conf(5)): built-in defaults, then the
+// system drop-in directories, then the user's file, later winning, each
+// value remembering where it came from (for `redoubt getconfig --all`).
+#pragma once
+
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace redoubt::broker {
+
+// A bad configuration file or value. what() names the file and line
+// ("/etc/redoubt.d/10-tor.conf:3: unknown key 'proxi'").
+class ConfigError : public std::runtime_error {
+ public:
+  explicit ConfigError(const std::string& what) : std::runtime_error(what) {}
+};
+
+struct ConfigValue {
+  std::string value;
+  std::string source;  // "default", "FILE:LINE", or what the caller passed to set_config
+};
+
+using Config = std::map<std::string, ConfigValue>;
+
+struct ConfigPaths {
+  // Read in this order; inside each, every regular `*.conf` file in lexical
+  // (byte) order of its name, as Whonix does. A missing directory is empty.
+  std::vector<std::string> system_dirs;
+  // The user's file; "" or missing: none.
+  std::string user_file;
+
+  // /etc/redoubt.d, /usr/local/etc/redoubt.d and
+  // $XDG_CONFIG_HOME/redoubt/redoubt.conf ($HOME/.config when XDG_CONFIG_HOME
+  // is unset or not absolute, as the XDG Base Directory spec says).
+  static ConfigPaths standard(const char* env_xdg_config_home, const char* env_home);
+};
+
+// The known keys, in the order `getconfig --all` lists them.
+const std::vector<std::string>& config_keys();
+
+// The built-in defaults, every known key present (source "default").
+Config default_config();
+
+// Validates `value` for `key` and sets it with `source`. Throws ConfigError
+// ("SOURCE: ...") for an unknown key or a bad value. The caller uses this
+// for the later layers: environment and command line.
+void set_config(Config& config, std::string_view key, std::string_view value,
+                const std::string& source);
+
+// Parses one file's text into `config` (strict: see redoubt.conf(5)).
+// `name` is used in sources and errors. Throws ConfigError.
+void parse_config_text(Config& config, std::string_view text, const std::string& name);
+
+// Defaults, then every file of `paths` in order. Throws ConfigError for a
+// bad file, an unreadable one, or one over 64 KiB.
+Config load_config(const ConfigPaths& paths);
+
+}  // namespace redoubt::broker
