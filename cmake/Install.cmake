@@ -16,8 +16,9 @@ install(FILES ${PROJECT_SOURCE_DIR}/man/redoubt.conf.5
 install(FILES ${PROJECT_SOURCE_DIR}/etc/redoubt.conf.example
               ${PROJECT_SOURCE_DIR}/docs/architecture.md
               ${PROJECT_SOURCE_DIR}/docs/threat-model.md
-              ${PROJECT_SOURCE_DIR}/policies/apparmor/README.md
         DESTINATION ${CMAKE_INSTALL_DOCDIR} PERMISSIONS ${_rd_data})
+install(FILES ${PROJECT_SOURCE_DIR}/policies/apparmor/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR}
+        RENAME apparmor-profiles.md PERMISSIONS ${_rd_data})
 
 # The system-wide drop-in directory (redoubt.conf(5)), empty: it exists so
 # an administrator sees where configuration goes and the AppArmor profile's
