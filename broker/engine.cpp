@@ -554,7 +554,9 @@ kj::Promise<SendOutcome> WalletEngine::sign_and_send(BuiltTx built, chain::Bytes
                                                      bool do_broadcast, std::string stream_id,
                                                      std::vector<chain::Bytes> transfer_names) {
   auto signer = sup_.signer();
-  return unlock_keyd(signer, password)
+  auto unlocked = unlock_keyd(signer, password);
+  wipe(password);  // the request message holds the only copy now
+  return unlocked
       .then([this, signer, built = std::move(built), transfer_names]() mutable {
         return sign_only(signer, std::move(built), std::move(transfer_names));
       })
@@ -571,6 +573,34 @@ kj::Promise<SendOutcome> WalletEngine::sign_and_send(BuiltTx built, chain::Bytes
           return out;
         });
       });
+}
+
+kj::Promise<SendOutcome> WalletEngine::sign_transaction(chain::Bytes unsigned_tx,
+                                                        chain::Bytes password) {
+  auto& m = model();
+  chain::Transaction tx = guarded([&] { return chain::parse_transaction(unsigned_tx); });
+  BuiltTx built;
+  built.tx = tx;
+  built.sign.unsigned_tx = unsigned_tx;
+  for (const auto& in : tx.inputs) {
+    auto coin = m.coin(in.prevout);
+    if (!coin) {
+      wipe(password);
+      ipc::fail(ErrorCode::kUsage, "input " + chain::to_hex_reversed(in.prevout.txid) + ":" +
+                                       std::to_string(in.prevout.index) +
+                                       " is not an unspent coin of this wallet");
+    }
+    built.sign.inputs.push_back({coin->value, coin->script_pubkey, coin->path});
+  }
+  // Outputs to our own addresses are named as change, so keyd can check them.
+  for (uint32_t i = 0; i < tx.outputs.size(); ++i) {
+    auto ns = chain::decode_name_script(tx.outputs[i].script_pubkey);
+    const chain::Bytes& script = ns ? ns->address_script : tx.outputs[i].script_pubkey;
+    if (const AddressRecord* a = m.address_by_script(script)) {
+      built.sign.change.push_back({i, m.path_of(*a)});
+    }
+  }
+  return sign_and_send(std::move(built), std::move(password), /*broadcast=*/false, "", {});
 }
 
 kj::Promise<SendOutcome> WalletEngine::pay(PayRequest req) {

@@ -134,6 +134,9 @@ class WalletEngine {
 
   kj::Promise<SendOutcome> pay(PayRequest req);
   kj::Promise<chain::Hash256> broadcast(chain::Bytes raw, std::string stream_id);
+  // The offline flow: signs an unsigned transaction made by `payto
+  // --unsigned` (or anyone), spending only coins of this wallet.
+  kj::Promise<SendOutcome> sign_transaction(chain::Bytes unsigned_tx, chain::Bytes password);
   kj::Promise<SendOutcome> name_new(NameRequest req, bool autoregister);
   kj::Promise<SendOutcome> name_firstupdate(NameRequest req);
   kj::Promise<SendOutcome> name_update(NameRequest req);

@@ -324,6 +324,17 @@ kj::Promise<void> WalletServer::payTo(PayToContext context) {
       .then([context](SendOutcome o) mutable { fill_send(context.getResults().initResult(), o); });
 }
 
+kj::Promise<void> WalletServer::signTransaction(SignTransactionContext context) {
+  auto p = context.getParams();
+  chain::Bytes raw(p.getUnsignedTx().begin(), p.getUnsignedTx().end());
+  chain::Bytes password(p.getPassword().begin(), p.getPassword().end());
+  return ctx_.engine->synced()
+      .then([this, raw, password](SyncStatus) mutable {
+        return ctx_.engine->sign_transaction(std::move(raw), std::move(password));
+      })
+      .then([context](SendOutcome o) mutable { fill_send(context.getResults().initResult(), o); });
+}
+
 kj::Promise<void> WalletServer::broadcast(BroadcastContext context) {
   auto p = context.getParams();
   chain::Bytes raw(p.getRawTx().begin(), p.getRawTx().end());

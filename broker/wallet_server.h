@@ -42,6 +42,7 @@ class WalletServer final : public ipc::schema::Wallet::Server {
   kj::Promise<void> freeze(FreezeContext context) override;
   kj::Promise<void> payTo(PayToContext context) override;
   kj::Promise<void> broadcast(BroadcastContext context) override;
+  kj::Promise<void> signTransaction(SignTransactionContext context) override;
   kj::Promise<void> audit(AuditContext context) override;
   kj::Promise<void> nameNew(NameNewContext context) override;
   kj::Promise<void> nameFirstUpdate(NameFirstUpdateContext context) override;

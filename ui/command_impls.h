@@ -25,6 +25,11 @@ kj::Promise<int> cmd_audit(CommandContext& ctx);
 kj::Promise<int> cmd_stop(CommandContext& ctx);
 void print_send_result(CommandContext& ctx, ipc::schema::SendResult::Reader r);
 
+// ui/commands_offline.cpp
+kj::Promise<int> cmd_deserialize(CommandContext& ctx);
+kj::Promise<int> cmd_validateaddress(CommandContext& ctx);
+kj::Promise<int> cmd_signtransaction(CommandContext& ctx);
+
 // ui/commands_names.cpp
 kj::Promise<int> cmd_name_new(CommandContext& ctx);
 kj::Promise<int> cmd_name_firstupdate(CommandContext& ctx);

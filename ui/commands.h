@@ -20,6 +20,7 @@ struct CommandContext {
   bool interactive = false;
   unsigned attempt = 0;
   kj::Timer& timer;
+  ipc::schema::NetworkId network = ipc::schema::NetworkId::MAINNET;
 };
 
 struct Command {

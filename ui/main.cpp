@@ -72,9 +72,9 @@ int main() {
               if (!args.empty()) args.erase(args.begin());
               // The command context (and its Wallet client) lives exactly as
               // long as the command's promise, inside the event loop.
-              auto cmd = kj::heap<ui::CommandContext>(
-                  ui::CommandContext{wallet, std::move(args), inv.getJson(), inv.getInteractive(),
-                                     inv.getAttempt(), ctx.io.provider->getTimer()});
+              auto cmd = kj::heap<ui::CommandContext>(ui::CommandContext{
+                  wallet, std::move(args), inv.getJson(), inv.getInteractive(), inv.getAttempt(),
+                  ctx.io.provider->getTimer(), inv.getNetwork()});
               auto& ref = *cmd;
               return ui::run_invocation(ref, name)
                   .then([&ctx](int code) {

@@ -150,6 +150,29 @@ TEST_F(WalletE2E, ReceiveIsConfirmedOnlyAfterVerificationAndPaymentsAreExact) {
   EXPECT_EQ(got, expect) << b.out;
 }
 
+TEST_F(WalletE2E, OfflineFlowUnsignedThenSignThenBroadcast) {
+  create();
+  universe().fund(address(), 300'000'000, /*confirm=*/true);
+  Result u = r({"payto", "ncrt1q46l5y2xlmg0a5c3mrny2kllwwz7ugwmkjp9eka", "1", "--unsigned"});
+  ASSERT_EQ(u.rc, 0) << u.err;
+  EXPECT_FALSE(u.json()["broadcast"].get<bool>());
+  std::string unsigned_hex = u.json()["hex"];
+  Result d = r({"deserialize", unsigned_hex});
+  ASSERT_EQ(d.rc, 0) << d.err;
+  EXPECT_EQ(d.json()["inputs"].size(), 1u);
+  Result s = r({"signtransaction", unsigned_hex}, "pw-e2e\n");
+  ASSERT_EQ(s.rc, 0) << s.err;
+  std::string signed_hex = s.json()["hex"];
+  EXPECT_NE(signed_hex, unsigned_hex);
+  EXPECT_EQ(s.json()["summary"]["outputs"][0]["value"], "1") << "keyd's summary of what leaves";
+  Result b = r({"broadcast", signed_hex});
+  ASSERT_EQ(b.rc, 0) << b.err;
+  universe().mine(1);
+  EXPECT_EQ(universe().confirmations(b.json().get<std::string>()), 1);
+  EXPECT_EQ(r({"validateaddress", "ncrt1q46l5y2xlmg0a5c3mrny2kllwwz7ugwmkjp9eka"}).json(), true);
+  EXPECT_EQ(r({"validateaddress", "nc1q46l5y2xlmg0a5c3mrny2kllwwz7ugwmkjp9eka"}).json(), false);
+}
+
 TEST_F(WalletE2E, RestoreFindsTheSameWalletAndItsHistory) {
   std::string seed = create();
   std::string addr = address();
