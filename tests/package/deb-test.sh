@@ -57,7 +57,7 @@ for want in "-rwxr-xr-x /usr/bin/redoubt" "-rwxr-xr-x /usr/bin/redoubt-inspect" 
   "-rw-r--r-- /usr/share/man/man1/redoubt.1.gz" "-rw-r--r-- /usr/share/man/man1/redoubt-inspect.1.gz" \
   "-rw-r--r-- /usr/share/man/man5/redoubt.conf.5.gz" "-rw-r--r-- /usr/share/doc/redoubt/copyright" \
   "-rw-r--r-- /usr/share/doc/redoubt/redoubt.conf.example"; do
-  if grep -qxF "$want" "$work/contents"; then ok "deb has $want"; else no "deb lacks $want"; fi
+  if grep -qxF -- "$want" "$work/contents"; then ok "deb has $want"; else no "deb lacks $want"; fi
 done
 if grep -q 'userns' "$work/contents"; then no "the AppArmor >= 4 userns rule is in a Debian 12 package"; fi
 if grep -Eq 'test|bench|policy-dump|probe' "$work/contents"; then no "test programs in the package: $(grep -E 'test|bench|policy-dump|probe' "$work/contents")"; fi
