@@ -1,0 +1,276 @@
+// The wallet under stress, end to end through the real process tree: a reorg
+// across a confirmed payment, frozen addresses and coins, fees to the
+// satoshi, kill -9 of the broker mid-sync and mid-send, a corrupted database
+// file, and sends in a row without a block between them. Truth is read from
+// the universe (the chain and its mempool), not from the wallet.
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <set>
+
+#include "chain/address.h"
+#include "chain/params.h"
+#include "chain/tx.h"
+#include "tests/e2e/e2e_driver.h"
+#include "tests/support/electrum_index.h"
+
+namespace redoubt::test {
+namespace {
+
+// A foreign address (someone else's wallet) to pay to.
+constexpr const char* kForeign = "ncrt1q46l5y2xlmg0a5c3mrny2kllwwz7ugwmkjp9eka";
+
+class Robustness : public E2E {
+ protected:
+  // The value of output `vout` of `txid` as the chain has it.
+  int64_t prevout_value(const chain::OutPoint& op) {
+    chain::Transaction prev = chain_tx(chain::to_hex_reversed(op.txid));
+    return prev.outputs.at(op.index).value;
+  }
+  int64_t actual_fee(const chain::Transaction& tx) {
+    int64_t in = 0, out = 0;
+    for (const auto& i : tx.inputs) in += prevout_value(i.prevout);
+    for (const auto& o : tx.outputs) out += o.value;
+    return in - out;
+  }
+  static std::set<std::string> spent_outpoints(const chain::Transaction& tx) {
+    std::set<std::string> s;
+    for (const auto& i : tx.inputs)
+      s.insert(chain::to_hex_reversed(i.prevout.txid) + ":" + std::to_string(i.prevout.index));
+    return s;
+  }
+  static std::string slurp(const std::filesystem::path& p) {
+    std::ifstream f(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(f), {});
+  }
+};
+
+TEST_F(Robustness, FrozenAddressesAndCoinsAreNeverSpent) {
+  create();
+  std::vector<std::string> addrs = receiving();
+  ASSERT_GE(addrs.size(), 2u);
+  const std::string a1 = addrs[0];
+  std::string big = universe().fund(a1, 200'000'000, /*confirm=*/true);
+  universe().fund(addrs[1], 100'000'000, /*confirm=*/true);
+
+  // The address holding 2 NMC frozen: 1.5 NMC cannot be paid from 1 NMC.
+  ASSERT_EQ(r({"freeze", a1}).rc, 0);
+  Json b = balance();
+  EXPECT_EQ(b.value("frozen", Json("0")), "2") << b.dump();
+  Result refused = pw({"payto", kForeign, "1.5"});
+  EXPECT_EQ(refused.rc, 6) << refused.err;
+  EXPECT_NE(refused.err.find("excluded"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("frozen"), std::string::npos) << refused.err;
+  EXPECT_EQ(history().size(), 2u) << "nothing was recorded or broadcast";
+
+  // The same with the single coin frozen instead of its address.
+  ASSERT_EQ(r({"unfreeze", a1}).rc, 0);
+  EXPECT_FALSE(balance().contains("frozen"));
+  Result coins = r({"listunspent"});
+  ASSERT_EQ(coins.rc, 0) << coins.err;
+  std::string coin;
+  for (const auto& c : coins.json())
+    if (c["prevout_hash"] == big) coin = big + ":" + std::to_string(c["prevout_n"].get<int>());
+  ASSERT_FALSE(coin.empty()) << coins.out;
+  ASSERT_EQ(r({"freeze", coin}).rc, 0);
+  refused = pw({"payto", kForeign, "1.5"});
+  EXPECT_EQ(refused.rc, 6) << refused.err;
+  EXPECT_NE(refused.err.find("frozen"), std::string::npos) << refused.err;
+
+  // Unfrozen, the payment goes through and spends that coin.
+  ASSERT_EQ(r({"unfreeze", coin}).rc, 0);
+  Result ok = pw({"payto", kForeign, "1.5"});
+  ASSERT_EQ(ok.rc, 0) << ok.err;
+  chain::Transaction tx = chain_tx(ok.json()["txid"]);
+  EXPECT_TRUE(spent_outpoints(tx).count(coin)) << "the unfrozen coin pays";
+}
+
+TEST_F(Robustness, FeeIsExactToTheSatoshiForTheGivenRate) {
+  create();
+  std::vector<std::string> addrs = receiving();
+  ASSERT_GE(addrs.size(), 2u);
+  universe().fund(addrs[0], 300'000'000, /*confirm=*/true);
+  universe().fund(addrs[1], 40'000'000, /*confirm=*/true);
+  // Rates in sat/kvB; all at or above the universe's relay minimum.
+  for (int64_t rate : {100'000, 137'913, 251'003}) {
+    SCOPED_TRACE("rate " + std::to_string(rate));
+    Result pay = pw({"payto", kForeign, "0.3", "--fee-rate", std::to_string(rate)});
+    ASSERT_EQ(pay.rc, 0) << pay.err;
+    chain::Transaction tx =
+        chain::parse_transaction(chain::from_hex(pay.json()["hex"].get<std::string>()));
+    const int64_t vsize = static_cast<int64_t>(tx.vsize());
+    const int64_t want = (vsize * rate + 999) / 1000;
+    const int64_t paid = actual_fee(tx);
+    EXPECT_EQ(sat(pay.json()["summary"]["fee"]), paid) << "the summary shows the real fee";
+    EXPECT_EQ(pay.json()["summary"]["vsize"], vsize) << "the summary shows the real vsize";
+    EXPECT_EQ(paid, want) << "fee for " << vsize << " vbytes at " << rate
+                          << " sat/kvB; signatures: " <<
+        [&] {
+          std::string s;
+          for (const auto& i : tx.inputs)
+            s +=
+                std::to_string(i.witness.empty() ? i.script_sig.size() : i.witness[0].size()) + " ";
+          return s;
+        }();
+    universe().mine(1);
+  }
+}
+
+TEST_F(Robustness, ThreeSendsInARowWithoutABlockAllReachTheMempool) {
+  create();
+  universe().fund(address(), 500'000'000, /*confirm=*/true);
+  std::vector<std::string> txids;
+  std::set<std::string> spent;
+  int64_t fees = 0;
+  for (int i = 0; i < 3; ++i) {
+    Result pay = pw({"payto", kForeign, "0.7"});
+    ASSERT_EQ(pay.rc, 0) << "send " << i << ": " << pay.err;
+    std::string txid = pay.json()["txid"];
+    EXPECT_EQ(universe().confirmations(txid), 0) << "accepted by the mempool";
+    for (const auto& op : spent_outpoints(chain_tx(txid)))
+      EXPECT_TRUE(spent.insert(op).second) << "coin " << op << " spent twice";
+    fees += sat(pay.json()["summary"]["fee"]);
+    txids.push_back(txid);
+  }
+  universe().mine(1);
+  for (const auto& t : txids) EXPECT_EQ(universe().confirmations(t), 1) << t;
+  EXPECT_EQ(sat(balance()["confirmed"]), 500'000'000 - 3 * 70'000'000 - fees);
+}
+
+TEST_F(Robustness, CorruptDatabaseIsRefusedByNameAndLeftUntouched) {
+  create();
+  universe().fund(address(), 100'000'000, /*confirm=*/true);
+  ASSERT_EQ(balance()["confirmed"], "1");
+  const std::filesystem::path db = wallet_ + "/regtest/wallet.db";
+  ASSERT_TRUE(std::filesystem::exists(db));
+  // Every page after the first overwritten: the header still says SQLite,
+  // the b-trees are garbage.
+  std::string bytes = slurp(db);
+  ASSERT_GT(bytes.size(), 8192u);
+  for (size_t i = 4096; i < bytes.size(); ++i) bytes[i] = static_cast<char>(0xA5 ^ (i * 31));
+  {
+    std::ofstream f(db, std::ios::binary | std::ios::trunc);
+    f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  }
+  // What a WAL left behind would mask the damage; the test is about the file.
+  std::filesystem::remove(wallet_ + "/regtest/wallet.db-wal");
+  std::filesystem::remove(wallet_ + "/regtest/wallet.db-shm");
+
+  Result b = r({"getbalance"});
+  EXPECT_EQ(b.rc, 11) << b.out << b.err;
+  EXPECT_NE(b.err.find(db.string()), std::string::npos) << "names the file: " << b.err;
+  EXPECT_NE(b.err.find("corrupt"), std::string::npos) << b.err;
+  EXPECT_EQ(slurp(db), bytes) << "the file's bytes are unchanged";
+
+  // Not a database at all: the same refusal, the same care.
+  bytes.replace(0, 16, "definitely nope!");
+  {
+    std::ofstream f(db, std::ios::binary | std::ios::trunc);
+    f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  }
+  b = r({"history"});
+  EXPECT_EQ(b.rc, 11) << b.out << b.err;
+  EXPECT_NE(b.err.find(db.string()), std::string::npos) << b.err;
+  EXPECT_EQ(slurp(db), bytes);
+}
+
+// kill -9 of the broker at several points of a sync and of a send. After
+// each crash the database opens, what it shows agrees with the chain, sync
+// resumes, and two sends in a row never spend the same coin.
+TEST_F(Robustness, KillNineDuringSyncAndSendThenConsistentRestart) {
+  create();
+  std::vector<std::string> addrs = receiving();
+  ASSERT_GE(addrs.size(), 12u);
+  // Twelve addresses, one of them reused, over three blocks: enough history
+  // that a sync takes a while.
+  int64_t funded = 0;
+  for (size_t i = 0; i < 12; ++i) {
+    int64_t amount = 10'000'000 * static_cast<int64_t>(i + 1);
+    universe().fund(addrs[i], amount, false);
+    funded += amount;
+    if (i % 4 == 3) universe().mine(1);
+  }
+  universe().fund(addrs[0], 5'000'000, /*confirm=*/true);
+  funded += 5'000'000;
+  universe().mine(30);  // headers to verify too
+
+  // The chain's word: the confirmed unspent outputs at the wallet's addresses.
+  auto chain_balance = [&] {
+    Result all = r({"listaddresses"});
+    EXPECT_EQ(all.rc, 0) << all.err;
+    auto ix = universe().index();
+    int64_t total = 0;
+    for (const auto& a : all.json()) {
+      auto script = chain::address_to_script(a.get<std::string>(), chain::regtest_params());
+      auto it = ix->utxos.find(testsupport::owner_script_hash(script));
+      if (it == ix->utxos.end()) continue;
+      for (const auto& u : it->second) total += u.value;
+    }
+    return total;
+  };
+
+  // Killed while syncing, at growing delays; each run resumes the last one.
+  int landed = 0;
+  std::string rcs;
+  for (int delay_ms : {10, 40, 80, 120, 170, 240, 320}) {
+    Spawned s = spawn_with_input(argv({"getbalance"}), "");
+    ASSERT_GT(s.pid, 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    if (kill(s.pid, SIGKILL) == 0) {
+      auto t0 = std::chrono::steady_clock::now();
+      Result k = collect(s, 15000);
+      rcs += std::to_string(delay_ms) + "ms:" + std::to_string(k.rc) + "/" +
+             std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::steady_clock::now() - t0)
+                                .count()) +
+             "ms ";
+      if (k.rc == 128 + SIGKILL) ++landed;
+    } else {
+      collect(s, 15000);
+    }
+  }
+  EXPECT_GT(landed, 0) << "at least one kill landed while the broker ran: " << rcs;
+  std::cerr << "kills during sync (delay:rc/time to collect): " << rcs << "\n";
+  Json b = balance();
+  EXPECT_EQ(sat(b["confirmed"]), funded) << b.dump();
+  EXPECT_EQ(history().size(), 13u);
+  EXPECT_EQ(sat(b["confirmed"]), chain_balance());
+
+  // Killed while sending, at growing delays (some kills land before keyd
+  // signs, some between signing and broadcasting, some after).
+  int sends_killed = 0;
+  for (int delay_ms : {40, 90, 140, 190, 250, 320}) {
+    Spawned s = spawn_with_input(argv({"payto", kForeign, "0.1"}), kPassword);
+    ASSERT_GT(s.pid, 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    kill(s.pid, SIGKILL);
+    if (collect(s, 15000).rc == 128 + SIGKILL) ++sends_killed;
+    // The database opens and agrees with itself after each crash.
+    Result after = r({"getbalance"});
+    ASSERT_EQ(after.rc, 0) << "after a kill at " << delay_ms << " ms: " << after.err;
+  }
+  EXPECT_GT(sends_killed, 0) << "at least one send was killed midway";
+  // Two sends in a row after the crashes: both accepted, no coin twice.
+  std::set<std::string> spent;
+  for (int i = 0; i < 2; ++i) {
+    Result pay = pw({"payto", kForeign, "0.2"});
+    ASSERT_EQ(pay.rc, 0) << "send " << i << " after the crashes: " << pay.err;
+    std::string txid = pay.json()["txid"];
+    EXPECT_EQ(universe().confirmations(txid), 0) << "in the mempool";
+    for (const auto& op : spent_outpoints(chain_tx(txid)))
+      EXPECT_TRUE(spent.insert(op).second) << "coin " << op << " spent twice";
+  }
+  // Every transaction the wallet lists is one the network knows: no
+  // half-made send left locking coins after a crash.
+  for (const auto& t : history()) {
+    EXPECT_GE(universe().confirmations(t["txid"]), 0)
+        << "the wallet lists " << t["txid"] << " which the network never saw";
+  }
+  universe().mine(1);
+  b = balance();
+  EXPECT_EQ(sat(b["confirmed"]), chain_balance()) << b.dump();
+  EXPECT_EQ(sat(b.value("unconfirmed", Json("0"))), 0) << b.dump();
+}
+
+}  // namespace
+}  // namespace redoubt::test
