@@ -214,6 +214,28 @@ void parse_config_text(Config& config, std::string_view text, const std::string&
   }
 }
 
+void apply_tor_environment(Config& config, const char* transproxy, const char* ipc_path,
+                           const char* host, const char* port) {
+  auto set = [](const char* v) { return v != nullptr && v[0] != '\0'; };
+  if (transproxy != nullptr) {
+    set_config(config, "proxy", "auto", "environment TOR_TRANSPROXY");
+  } else if (set(ipc_path)) {
+    set_config(config, "proxy", std::string("unix:") + ipc_path, "environment TOR_SOCKS_IPC_PATH");
+  } else if (set(host) || set(port)) {
+    std::string v = std::string("socks5:") + (set(host) ? host : "127.0.0.1") + ":" +
+                    (set(port) ? port : "9050");
+    set_config(config, "proxy", v, "environment TOR_SOCKS_HOST/TOR_SOCKS_PORT");
+  }
+}
+
+std::string explicit_proxy(const Config& config) {
+  auto it = config.find("proxy");
+  if (it == config.end() || it->second.value == "auto" ||
+      it->second.source.rfind("environment ", 0) == 0)
+    return "";
+  return it->second.value;
+}
+
 Config load_config(const ConfigPaths& paths) {
   Config config = default_config();
   for (const auto& dir : paths.system_dirs) {

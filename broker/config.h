@@ -58,4 +58,19 @@ void parse_config_text(Config& config, std::string_view text, const std::string&
 // bad file, an unreadable one, or one over 64 KiB.
 Config load_config(const ConfigPaths& paths);
 
+// The environment layer, after the files and before the command line: when
+// TOR_TRANSPROXY (set at all), TOR_SOCKS_IPC_PATH, TOR_SOCKS_HOST or
+// TOR_SOCKS_PORT (non-empty) is set, `proxy` records what it selects, in
+// netd::select_proxy's order, with the variable as its source:
+// "unix:PATH", "socks5:HOST:PORT" (127.0.0.1 and 9050 for the one unset), or
+// "auto" for TOR_TRANSPROXY (no SOCKS proxy: the OS torifies). Pass the
+// getenv() results; nullptr is unset. Throws ConfigError for a bad value.
+void apply_tor_environment(Config& config, const char* transproxy, const char* ipc_path,
+                           const char* host, const char* port);
+
+// What the broker passes as netd::ProxyInputs::explicit_proxy: "" when
+// `proxy` is auto or came from the environment (select_proxy then reads the
+// variables itself), else the configured value.
+std::string explicit_proxy(const Config& config);
+
 }  // namespace redoubt::broker

@@ -34,18 +34,6 @@ chain::Network chain_network(Network n) {
   return chain::Network::kMainnet;
 }
 
-ipc::schema::NetworkId schema_network(Network n) {
-  switch (n) {
-    case Network::kMainnet:
-      return ipc::schema::NetworkId::MAINNET;
-    case Network::kTestnet:
-      return ipc::schema::NetworkId::TESTNET;
-    case Network::kRegtest:
-      return ipc::schema::NetworkId::REGTEST;
-  }
-  return ipc::schema::NetworkId::MAINNET;
-}
-
 chain::Bytes scripthash_of(chain::ByteSpan script) {
   auto h = chain::sha256(script);
   return chain::Bytes(h.begin(), h.end());

@@ -58,6 +58,18 @@ class Events final : public ipc::schema::SessionEvents::Server {
 
 }  // namespace
 
+ipc::schema::NetworkId schema_network(Network n) {
+  switch (n) {
+    case Network::kMainnet:
+      return ipc::schema::NetworkId::MAINNET;
+    case Network::kTestnet:
+      return ipc::schema::NetworkId::TESTNET;
+    case Network::kRegtest:
+      return ipc::schema::NetworkId::REGTEST;
+  }
+  return ipc::schema::NetworkId::MAINNET;
+}
+
 std::string ServerAddress::display() const {
   return host + ":" + std::to_string(port) + (tls ? ":s" : ":t");
 }

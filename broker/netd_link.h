@@ -11,10 +11,14 @@
 #include <string>
 #include <vector>
 
+#include "broker/options.h"
 #include "chain/bytes.h"
 #include "ipc/network.capnp.h"
 
 namespace redoubt::broker {
+
+// The schema's name for a network (for every broker<->child message).
+ipc::schema::NetworkId schema_network(Network n);
 
 struct ServerAddress {
   std::string host;

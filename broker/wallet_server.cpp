@@ -41,18 +41,6 @@ void fill_send(ipc::schema::SendResult::Builder out, const SendOutcome& o) {
   }
 }
 
-ipc::schema::NetworkId to_schema(Network n) {
-  switch (n) {
-    case Network::kMainnet:
-      return ipc::schema::NetworkId::MAINNET;
-    case Network::kTestnet:
-      return ipc::schema::NetworkId::TESTNET;
-    case Network::kRegtest:
-      return ipc::schema::NetworkId::REGTEST;
-  }
-  return ipc::schema::NetworkId::MAINNET;
-}
-
 void fill_process(ipc::schema::ProcessInfo::Builder out, const ChildStatus& st) {
   out.setRole(role_name(st.role));
   out.setPid(st.pid);
@@ -108,7 +96,7 @@ kj::Promise<void> WalletServer::invocation(InvocationContext context) {
   auto args = inv.initArgs(cmd.size());
   for (size_t i = 0; i < cmd.size(); ++i) args.set(i, cmd[i]);
   inv.setJson(ctx_.options.json);
-  inv.setNetwork(to_schema(ctx_.options.network));
+  inv.setNetwork(schema_network(ctx_.options.network));
   inv.setDatadir(ctx_.options.datadir);
   inv.setInteractive(ctx_.interactive);
   inv.setAttempt(attempt_);
@@ -121,7 +109,7 @@ kj::Promise<void> WalletServer::getInfo(GetInfoContext context) {
   return ctx_.supervisor->settled().then([this, context]() mutable {
     auto info = context.getResults().initInfo();
     info.setVersion(REDOUBT_VERSION);
-    info.setNetwork(to_schema(ctx_.options.network));
+    info.setNetwork(schema_network(ctx_.options.network));
     info.setDatadir(ctx_.options.datadir);
     auto* engine = ctx_.engine;
     info.setWalletState(engine != nullptr && engine->has_wallet() ? "watch-only view ready"
@@ -165,7 +153,7 @@ kj::Promise<void> WalletServer::create(CreateContext context) {
   auto req = ctx_.supervisor->signer().createRequest();
   req.setPassword(params.getPassword());
   req.setSeedType(params.getSeedType());
-  req.setNetwork(to_schema(ctx_.options.network));
+  req.setNetwork(schema_network(ctx_.options.network));
   return req.send().then([this, context](auto&& r) mutable {
     record_accounts(r.getAccounts());
     context.getResults().setPhrase(r.getPhrase());
@@ -179,7 +167,7 @@ kj::Promise<void> WalletServer::restore(RestoreContext context) {
   req.setSeedPassphrase(params.getSeedPassphrase());
   req.setSeedType(params.getSeedType());
   req.setPassword(params.getPassword());
-  req.setNetwork(to_schema(ctx_.options.network));
+  req.setNetwork(schema_network(ctx_.options.network));
   return req.send().then([this](auto&& r) { record_accounts(r.getAccounts()); });
 }
 

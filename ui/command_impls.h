@@ -5,6 +5,14 @@
 
 namespace redoubt::ui {
 
+// Argument helpers shared by the command files (ui/commands.cpp).
+// Removes `flag` from args; true if it was there.
+bool take_flag(std::vector<std::string>& args, const std::string& flag);
+// Removes `name VALUE` from args into `value`; true if it was there.
+bool take_option(std::vector<std::string>& args, const std::string& name, std::string& value);
+// Prints "usage: TEXT" to stderr; returns the usage exit code.
+int usage(const char* text);
+
 // ui/commands_keys.cpp
 kj::Promise<int> cmd_create(CommandContext& ctx);
 kj::Promise<int> cmd_restore(CommandContext& ctx);

@@ -182,6 +182,32 @@ int exit_code_for(ipc::ErrorCode code) {
 
 }  // namespace
 
+bool take_flag(std::vector<std::string>& args, const std::string& flag) {
+  for (auto it = args.begin(); it != args.end(); ++it) {
+    if (*it == flag) {
+      args.erase(it);
+      return true;
+    }
+  }
+  return false;
+}
+
+bool take_option(std::vector<std::string>& args, const std::string& name, std::string& value) {
+  for (size_t i = 0; i + 1 < args.size(); ++i) {
+    if (args[i] == name) {
+      value = args[i + 1];
+      args.erase(args.begin() + static_cast<long>(i), args.begin() + static_cast<long>(i) + 2);
+      return true;
+    }
+  }
+  return false;
+}
+
+int usage(const char* text) {
+  std::cerr << "redoubt: usage: " << text << "\n";
+  return kExitUsage;
+}
+
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
       {"help", "General", "help [COMMAND]", "List the commands, or describe one.", true, cmd_help},

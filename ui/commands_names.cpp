@@ -9,32 +9,6 @@
 namespace redoubt::ui {
 namespace {
 
-int usage(const char* text) {
-  std::cerr << "redoubt: usage: " << text << "\n";
-  return kExitUsage;
-}
-
-bool take_option(std::vector<std::string>& args, const std::string& name, std::string& value) {
-  for (size_t i = 0; i + 1 < args.size(); ++i) {
-    if (args[i] == name) {
-      value = args[i + 1];
-      args.erase(args.begin() + static_cast<long>(i), args.begin() + static_cast<long>(i) + 2);
-      return true;
-    }
-  }
-  return false;
-}
-
-bool take_flag(std::vector<std::string>& args, const std::string& flag) {
-  for (auto it = args.begin(); it != args.end(); ++it) {
-    if (*it == flag) {
-      args.erase(it);
-      return true;
-    }
-  }
-  return false;
-}
-
 // ascii: printable ASCII only; utf8: any valid text (bytes as given); hex.
 bool decode(const std::string& text, const std::string& encoding, std::string& out) {
   if (encoding == "hex") {

@@ -10,32 +10,6 @@
 namespace redoubt::ui {
 namespace {
 
-bool has_flag(std::vector<std::string>& args, const std::string& flag) {
-  for (auto it = args.begin(); it != args.end(); ++it) {
-    if (*it == flag) {
-      args.erase(it);
-      return true;
-    }
-  }
-  return false;
-}
-
-bool take_option(std::vector<std::string>& args, const std::string& name, std::string& value) {
-  for (size_t i = 0; i + 1 < args.size(); ++i) {
-    if (args[i] == name) {
-      value = args[i + 1];
-      args.erase(args.begin() + static_cast<long>(i), args.begin() + static_cast<long>(i) + 2);
-      return true;
-    }
-  }
-  return false;
-}
-
-int usage(const char* text) {
-  std::cerr << "redoubt: usage: " << text << "\n";
-  return kExitUsage;
-}
-
 capnp::Data::Reader as_data(const Secret& s) {
   return capnp::Data::Reader(reinterpret_cast<const kj::byte*>(s.str().data()), s.str().size());
 }
@@ -129,10 +103,10 @@ kj::Promise<int> cmd_getunusedaddress(CommandContext& ctx) {
 
 kj::Promise<int> cmd_listaddresses(CommandContext& ctx) {
   auto req = ctx.wallet.listAddressesRequest();
-  req.setReceiving(has_flag(ctx.args, "--receiving"));
-  req.setChange(has_flag(ctx.args, "--change"));
-  req.setFunded(has_flag(ctx.args, "--funded"));
-  req.setUnused(has_flag(ctx.args, "--unused"));
+  req.setReceiving(take_flag(ctx.args, "--receiving"));
+  req.setChange(take_flag(ctx.args, "--change"));
+  req.setFunded(take_flag(ctx.args, "--funded"));
+  req.setUnused(take_flag(ctx.args, "--unused"));
   if (!ctx.args.empty())
     return usage("listaddresses [--receiving] [--change] [--funded] [--unused]");
   return req.send().then([&ctx](auto&& r) {
@@ -245,9 +219,9 @@ kj::Promise<int> pay_impl(CommandContext& ctx, bool many) {
   take_option(ctx.args, "--stream-id", stream);
   while (take_option(ctx.args, "--from-coin", v)) coins.push_back(v);
   while (take_option(ctx.args, "--from-addr", v)) addrs.push_back(v);
-  bool no_rbf = has_flag(ctx.args, "--no-rbf");
-  bool unsigned_only = has_flag(ctx.args, "--unsigned");
-  bool no_broadcast = has_flag(ctx.args, "--no-broadcast");
+  bool no_rbf = take_flag(ctx.args, "--no-rbf");
+  bool unsigned_only = take_flag(ctx.args, "--unsigned");
+  bool no_broadcast = take_flag(ctx.args, "--no-broadcast");
   std::vector<std::pair<std::string, int64_t>> outs;
   auto add = [&](const std::string& dest, const std::string& amount) {
     int64_t sat = -1;
