@@ -156,6 +156,29 @@ TEST(ConfigParse, SetConfigForLaterLayers) {
   EXPECT_THROW(redoubt::broker::set_config(c, "nope", "x", "command line"), ConfigError);
 }
 
+TEST(ConfigEnvironment, TorVariablesOverrideFilesInSelectProxyOrder) {
+  using redoubt::broker::apply_tor_environment;
+  using redoubt::broker::explicit_proxy;
+  Config c = redoubt::broker::default_config();
+  parse_config_text(c, "proxy = socks5:10.0.0.1:9050\n", "f");
+  EXPECT_EQ(explicit_proxy(c), "socks5:10.0.0.1:9050");  // a file's value is explicit
+  apply_tor_environment(c, nullptr, nullptr, nullptr, nullptr);
+  EXPECT_EQ(c.at("proxy").source, "f:1");  // nothing set: the file stays
+  apply_tor_environment(c, nullptr, "", "", "9150");
+  EXPECT_EQ(c.at("proxy").value, "socks5:127.0.0.1:9150");
+  EXPECT_EQ(c.at("proxy").source, "environment TOR_SOCKS_HOST/TOR_SOCKS_PORT");
+  EXPECT_EQ(explicit_proxy(c), "");  // select_proxy reads the variables itself
+  apply_tor_environment(c, nullptr, "/run/anon-ws/tor.sock", "10.0.0.2", nullptr);
+  EXPECT_EQ(c.at("proxy").value, "unix:/run/anon-ws/tor.sock");
+  apply_tor_environment(c, "", "/run/anon-ws/tor.sock", nullptr, nullptr);
+  EXPECT_EQ(c.at("proxy").value, "auto");
+  EXPECT_EQ(c.at("proxy").source, "environment TOR_TRANSPROXY");
+  EXPECT_THROW(apply_tor_environment(c, nullptr, "relative.sock", nullptr, nullptr), ConfigError);
+  EXPECT_THROW(apply_tor_environment(c, nullptr, nullptr, "127.0.0.1", "x"), ConfigError);
+  redoubt::broker::set_config(c, "proxy", "none", "command line");
+  EXPECT_EQ(explicit_proxy(c), "none");
+}
+
 TEST(ConfigPathsStandard, XdgThenHome) {
   auto p = ConfigPaths::standard("/x/cfg", "/home/u");
   EXPECT_EQ(p.user_file, "/x/cfg/redoubt/redoubt.conf");
