@@ -326,7 +326,13 @@ kj::Promise<void> WalletServer::signTransaction(SignTransactionContext context) 
 kj::Promise<void> WalletServer::broadcast(BroadcastContext context) {
   auto p = context.getParams();
   chain::Bytes raw(p.getRawTx().begin(), p.getRawTx().end());
-  return ctx_.engine->broadcast(std::move(raw), p.getStreamId())
+  std::string stream = p.getStreamId();
+  // After the sync: netd is configured then, and the wallet learns the
+  // transaction as its own.
+  return ctx_.engine->synced()
+      .then([this, raw = std::move(raw), stream](SyncStatus) mutable {
+        return ctx_.engine->broadcast(std::move(raw), stream);
+      })
       .then(
           [context](chain::Hash256 txid) mutable { context.getResults().setTxid(txid_hex(txid)); });
 }
