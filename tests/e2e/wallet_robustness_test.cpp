@@ -1,8 +1,8 @@
-// The wallet under stress, end to end through the real process tree: a reorg
-// across a confirmed payment, frozen addresses and coins, fees to the
-// satoshi, kill -9 of the broker mid-sync and mid-send, a corrupted database
-// file, and sends in a row without a block between them. Truth is read from
-// the universe (the chain and its mempool), not from the wallet.
+// The wallet under stress, end to end through the real process tree: frozen
+// addresses and coins, fees to the satoshi, kill -9 of the broker mid-sync
+// and mid-send, a corrupted database file, sends in a row without a block
+// between them, and no address handed out twice. Truth is read from the
+// universe (the chain and its mempool), not from the wallet.
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -270,6 +270,18 @@ TEST_F(Robustness, KillNineDuringSyncAndSendThenConsistentRestart) {
   b = balance();
   EXPECT_EQ(sat(b["confirmed"]), chain_balance()) << b.dump();
   EXPECT_EQ(sat(b.value("unconfirmed", Json("0"))), 0) << b.dump();
+}
+
+// A one-shot getunusedaddress syncs first: an address that has received a
+// payment since the last sync is never handed out again (reuse links payers).
+TEST_F(Robustness, GetUnusedAddressNeverHandsOutAnAddressThatAlreadyReceived) {
+  create();
+  std::string first = address();
+  universe().fund(first, 100'000'000, /*confirm=*/true);
+  std::string second = address();
+  EXPECT_NE(first, second) << first << " has already received a payment";
+  universe().fund(second, 100'000'000, /*confirm=*/false);  // in the mempool counts too
+  EXPECT_NE(address(), second);
 }
 
 }  // namespace
