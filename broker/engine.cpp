@@ -238,8 +238,18 @@ kj::Promise<void> WalletEngine::run_session() {
 }
 
 kj::Promise<void> WalletEngine::sync_headers() {
+  return sync_headers_from(0, 0);
+}
+
+// Fetches headers from `from` (0: our tip + 1) to the server's tip. When the
+// first header does not link to ours (a reorg replaced our tip), it walks
+// back in doubling steps (8, 16, ... 4096 blocks) and asks again from there:
+// the headers we share are skipped by HeaderChain::connect and the other
+// branch is followed only if it has more work. Deeper than that, or any
+// header that does not verify, and the server is dropped.
+kj::Promise<void> WalletEngine::sync_headers_from(int32_t from, int32_t back) {
   if (!session_) return kj::READY_NOW;
-  int32_t start = chain_->height() + 1;
+  int32_t start = from > 0 ? from : chain_->height() + 1;
   status_.height = chain_->height();
   if (start > status_.server_height) {
     headers_busy_ = false;
@@ -249,15 +259,20 @@ kj::Promise<void> WalletEngine::sync_headers() {
   uint32_t count = static_cast<uint32_t>(
       std::min<int64_t>(HeaderChain::kMaxChunk, status_.server_height - start + 1));
   return session_->get_headers(static_cast<uint32_t>(start), count)
-      .then([this, start](std::vector<chain::Bytes> raw) -> kj::Promise<void> {
+      .then([this, start, back](std::vector<chain::Bytes> raw) -> kj::Promise<void> {
         if (raw.empty()) {
           headers_busy_ = false;
           return kj::READY_NOW;
         }
         ConnectResult r = chain_->connect(start, raw);
         switch (r.status) {
-          case ConnectResult::Status::kRejected:
           case ConnectResult::Status::kNotConnected:
+            if (back < 4096 && start > 1) {
+              int32_t step = back == 0 ? 8 : back * 2;
+              return sync_headers_from(std::max(1, start - step), step);
+            }
+            [[fallthrough]];
+          case ConnectResult::Status::kRejected:
             headers_busy_ = false;
             ipc::fail(ErrorCode::kVerification,
                       "the server sent headers that do not verify (height " +
@@ -272,7 +287,7 @@ kj::Promise<void> WalletEngine::sync_headers() {
             break;
         }
         status_.height = chain_->height();
-        return sync_headers();
+        return sync_headers_from(0, 0);
       });
 }
 
@@ -553,13 +568,7 @@ kj::Promise<SendOutcome> WalletEngine::sign_and_send(BuiltTx built, chain::Bytes
         // than it takes.
         tasks_.add(signer.lockRequest().send().ignoreResult());
         if (!do_broadcast) return kj::Promise<SendOutcome>(kj::mv(out));
-        return broadcast_isolated(out.raw, stream_id).then([out](chain::Hash256 got) mutable {
-          if (got != out.txid) {
-            ipc::fail(ErrorCode::kVerification, "the server acknowledged a different txid");
-          }
-          out.broadcast = true;
-          return out;
-        });
+        return broadcast_checked(kj::mv(out), stream_id);
       });
 }
 
@@ -676,6 +685,14 @@ kj::Promise<void> WalletEngine::process_queue() {
   if (!store_ || !session_) return kj::READY_NOW;
   kj::Promise<void> p = kj::READY_NOW;
   for (const auto& q : store_->queued_firstupdates()) {
+    if (q.state == QueueState::kBroadcast) {
+      // Done once the firstupdate is in a verified block.
+      if (auto hex = store_->setting("queued_tx:" + std::to_string(q.id))) {
+        auto fu = model_->transaction(chain::parse_transaction(chain::from_hex(*hex)).txid());
+        if (fu && fu->verified && fu->height > 0) store_->set_queue_state(q.id, QueueState::kDone);
+      }
+      continue;
+    }
     if (q.state != QueueState::kWaiting) continue;
     auto rec = model_->transaction(q.name_new.txid);
     if (!rec || !rec->verified || confirmations(rec->height) < 12) continue;
@@ -923,14 +940,24 @@ kj::Promise<SendOutcome> WalletEngine::name_new(NameRequest req, bool autoregist
                     return out;
                   });
             })
-            .then([this, signer](SendOutcome out) mutable {
-              tasks_.add(signer.lockRequest().send().ignoreResult());
-              return broadcast_isolated(out.raw, "").then([out](chain::Hash256 got) mutable {
-                if (got != out.txid)
-                  ipc::fail(ErrorCode::kVerification, "the server acknowledged a different txid");
-                out.broadcast = true;
-                return out;
-              });
+            .then([this, signer, req](SendOutcome out) mutable {
+              return finish_send(signer, kj::mv(out))
+                  .catch_([this, req](kj::Exception&& e) -> SendOutcome {
+                    // The name_new never went out: its queued firstupdate
+                    // (recorded as ours) must not keep coins spent either.
+                    for (const auto& q : store_->queued_firstupdates()) {
+                      if (q.name != req.name || q.state != QueueState::kWaiting) continue;
+                      if (auto hex = store_->setting("queued_tx:" + std::to_string(q.id))) {
+                        auto fu = chain::parse_transaction(chain::from_hex(*hex));
+                        auto rec = model_->transaction(fu.txid());
+                        if (rec && rec->local && rec->height <= 0)
+                          model_->remove_transaction(fu.txid());
+                      }
+                      store_->set_queue_state(q.id, QueueState::kFailed,
+                                              "the name_new was not accepted");
+                    }
+                    kj::throwFatalException(kj::mv(e));
+                  });
             });
       });
 }
@@ -1013,12 +1040,28 @@ kj::Promise<SendOutcome> WalletEngine::name_update(NameRequest req) {
 kj::Promise<SendOutcome> WalletEngine::finish_send(ipc::schema::Signer::Client signer,
                                                    SendOutcome out) {
   tasks_.add(signer.lockRequest().send().ignoreResult());
-  return broadcast_isolated(out.raw, "").then([out](chain::Hash256 got) mutable {
-    if (got != out.txid)
-      ipc::fail(ErrorCode::kVerification, "the server acknowledged a different txid");
-    out.broadcast = true;
-    return out;
-  });
+  return broadcast_checked(kj::mv(out), "");
+}
+
+// Broadcasts a transaction already recorded as ours. If the server refuses it
+// (or the txid it acknowledges is another), the local record is removed, so
+// its coins do not stay spent in the wallet for ever.
+kj::Promise<SendOutcome> WalletEngine::broadcast_checked(SendOutcome out, std::string stream_id) {
+  chain::Hash256 txid = out.txid;
+  auto raw = out.raw;
+  return broadcast_isolated(raw, std::move(stream_id))
+      .then([out](chain::Hash256 got) mutable {
+        if (got != out.txid) {
+          ipc::fail(ErrorCode::kVerification, "the server acknowledged a different txid");
+        }
+        out.broadcast = true;
+        return out;
+      })
+      .catch_([this, txid](kj::Exception&& e) -> SendOutcome {
+        auto rec = model_->transaction(txid);
+        if (rec && rec->local && rec->height <= 0) model_->remove_transaction(txid);
+        kj::throwFatalException(kj::mv(e));
+      });
 }
 
 }  // namespace redoubt::broker

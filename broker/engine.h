@@ -153,6 +153,8 @@ class WalletEngine {
   struct Pending;
   kj::Promise<void> run_session();
   kj::Promise<void> sync_headers();
+  kj::Promise<void> sync_headers_from(int32_t from, int32_t back);
+  kj::Promise<SendOutcome> broadcast_checked(SendOutcome out, std::string stream_id);
   kj::Promise<void> sync_scripthash(chain::Bytes scripthash);
   kj::Promise<void> fetch_tx(chain::Hash256 txid, int32_t height);
   kj::Promise<void> subscribe_all(std::vector<AddressRecord> addrs);
