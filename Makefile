@@ -23,11 +23,13 @@ build: configure
 	cmake --build --preset $(PRESET) -j $(JOBS)
 
 check: build
-	ctest --preset $(PRESET) -j $(JOBS)
+	ctest --preset $(PRESET) -j $(JOBS) $(CTEST_ARGS)
 
-# The same suite under AddressSanitizer + UndefinedBehaviorSanitizer.
+# The same suite under AddressSanitizer + UndefinedBehaviorSanitizer (the
+# private Tor network test runs once, in the plain build: under ASan it only
+# costs time; the VM test is plain-build only, see tests/vm).
 check-asan:
-	$(MAKE) check PRESET=asan
+	$(MAKE) check PRESET=asan CTEST_ARGS="-LE tor"
 
 # libFuzzer targets (clang), each run briefly: only the fuzz targets are
 # built with clang, the rest of the tree is the other presets' business.
