@@ -65,7 +65,12 @@ Options parse_options(int argc, const char* const* argv, const char* env_home,
     } else if (a == "--") {
       ++i;
       break;
-    } else if (a.size() > 1 && a[0] == '-' && a != "--help" && a != "-h") {
+    } else if (a == "--help" || a == "-h") {
+      // `redoubt --help` is `redoubt help`.
+      o.command.emplace_back("help");
+      ++i;
+      break;
+    } else if (a.size() > 1 && a[0] == '-') {
       throw UsageError("unknown option '" + std::string(a) + "' (see 'redoubt help')");
     } else {
       break;
