@@ -12,6 +12,7 @@
 #include <system_error>
 
 #include "broker/child_dir.h"
+#include "broker/config.h"
 #include "broker/engine.h"
 #include "broker/options.h"
 #include "broker/supervisor.h"
@@ -50,8 +51,25 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
 
   broker::BrokerContext ctx;
+  broker::Config config_files;
   try {
-    ctx.options = broker::parse_options(argc, argv, getenv("HOME"), getenv("XDG_DATA_HOME"));
+    // Configuration, later winning: built-in defaults, /etc/redoubt.d,
+    // /usr/local/etc/redoubt.d, the user's file, the Tor variables, and
+    // then the command line (redoubt.conf(5)).
+    config_files = broker::load_config(
+        broker::ConfigPaths::standard(getenv("XDG_CONFIG_HOME"), getenv("HOME")));
+    broker::apply_tor_environment(config_files, getenv("TOR_TRANSPROXY"),
+                                  getenv("TOR_SOCKS_IPC_PATH"), getenv("TOR_SOCKS_HOST"),
+                                  getenv("TOR_SOCKS_PORT"));
+    ctx.options =
+        broker::parse_options(argc, argv, getenv("HOME"), getenv("XDG_DATA_HOME"),
+                              config_files["network"].value, config_files["datadir"].value);
+    if (ctx.options.proxy.empty()) ctx.options.proxy = broker::explicit_proxy(config_files);
+    const std::string& server = config_files["server"].value;
+    if (ctx.options.server.empty() && server != "auto") ctx.options.server = server;
+  } catch (const broker::ConfigError& e) {
+    fprintf(stderr, "redoubt: %s\n", e.what());
+    return ui::kExitUsage;
   } catch (const broker::UsageError& e) {
     fprintf(stderr, "redoubt: %s\n", e.what());
     return ui::kExitUsage;

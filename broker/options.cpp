@@ -29,9 +29,12 @@ Network parse_network(std::string_view s) {
 }  // namespace
 
 Options parse_options(int argc, const char* const* argv, const char* env_home,
-                      const char* env_xdg_data_home) {
+                      const char* env_xdg_data_home, const std::string& config_network,
+                      const std::string& config_datadir) {
   Options o;
   std::string base;
+  if (!config_network.empty()) o.network = parse_network(config_network);
+  if (!config_datadir.empty() && config_datadir != "auto") base = config_datadir;
   auto value = [&](int& i, std::string_view name) -> std::string {
     std::string_view a(argv[i]);
     auto eq = a.find('=');

@@ -30,7 +30,11 @@ struct Options {
 // Parses argv. Global options may appear before the command; `--json` also
 // after it. Throws UsageError with a message for the user. `env_home`,
 // `env_xdg_data_home` come from the environment (passed in for testability).
+// `config_network` and `config_datadir` are the configuration files' values
+// (broker/config.h), used when the command line does not say ("" or "auto":
+// the built-in default).
 Options parse_options(int argc, const char* const* argv, const char* env_home,
-                      const char* env_xdg_data_home);
+                      const char* env_xdg_data_home, const std::string& config_network = "",
+                      const std::string& config_datadir = "");
 
 }  // namespace redoubt::broker
