@@ -84,9 +84,10 @@ TEST_F(Names, RenewWaitsFor12ConfirmationsTransferLeavesAndExpiryAfter30Blocks) 
   EXPECT_TRUE(t.json()["summary"]["names"][0]["to_foreign"].get<bool>()) << t.out;
   universe().mine(1);
   const int transfer_height = universe().height();
-  // The name coin has left: no coin of this wallet carries it any more.
-  // (name_list still shows it through the stale autoregister queue entry:
-  // an engine bug, tested in wallet_findings_test.cpp until it is fixed.)
+  // The name has left: name_list no longer shows it (a finished autoregister
+  // queue entry once brought it back) and no coin carries it.
+  const Json after = name_list();
+  EXPECT_EQ(find_name(after, "d/life"), nullptr) << after.dump();
   Result coins = r({"listunspent"});
   ASSERT_EQ(coins.rc, 0) << coins.err;
   for (const auto& c : coins.json()) EXPECT_NE(c.value("name", ""), "d/life") << c.dump();

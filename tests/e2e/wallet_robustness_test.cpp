@@ -1,11 +1,13 @@
 // The wallet under stress, end to end through the real process tree: frozen
 // addresses and coins, fees to the satoshi, kill -9 of the broker mid-sync
 // and mid-send, a corrupted database file, sends in a row without a block
-// between them, and no address handed out twice. Truth is read from the
-// universe (the chain and its mempool), not from the wallet.
+// between them, no address handed out twice, a reorg across a confirmed
+// payment, and a refused broadcast that leaves no phantom spend. Truth is
+// read from the universe (the chain and its mempool), not from the wallet.
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <set>
 
 #include "chain/address.h"
@@ -282,6 +284,85 @@ TEST_F(Robustness, GetUnusedAddressNeverHandsOutAnAddressThatAlreadyReceived) {
   EXPECT_NE(first, second) << first << " has already received a payment";
   universe().fund(second, 100'000'000, /*confirm=*/false);  // in the mempool counts too
   EXPECT_NE(address(), second);
+}
+
+// A reorg across a confirmed payment: the engine walks back to the fork
+// (it once dropped the server as a liar), rolls the heights back, and
+// verifies the transactions again once they are mined in the new chain.
+TEST_F(Robustness, ReorgAcrossAConfirmedPaymentUnconfirmsThenReconfirms) {
+  create();
+  std::string addr = receiving().at(0);
+  std::string fund_txid = universe().fund(addr, 300'000'000, /*confirm=*/true);
+  const int fund_height = universe().height();
+  Result pay = pw({"payto", kForeign, "1"});
+  ASSERT_EQ(pay.rc, 0) << pay.err;
+  std::string pay_txid = pay.json()["txid"];
+  const int64_t fee = sat(pay.json()["summary"]["fee"]);
+  universe().mine(1);
+  const int pay_height = universe().height();
+
+  Json h = history();
+  ASSERT_EQ(h.size(), 2u) << h.dump();
+  std::map<std::string, Json> by_txid;
+  for (const auto& t : h) by_txid[t["txid"]] = t;
+  EXPECT_EQ(by_txid[fund_txid]["height"], fund_height);
+  EXPECT_EQ(by_txid[pay_txid]["height"], pay_height);
+  EXPECT_EQ(sat(balance()["confirmed"]), 200'000'000 - fee);
+
+  // Both blocks replaced by three empty ones: both transactions go back to
+  // the mempool, and the wallet must say so (no stale heights).
+  universe().reorg(2);
+  ASSERT_EQ(universe().confirmations(fund_txid), 0);
+  ASSERT_EQ(universe().confirmations(pay_txid), 0);
+  Result b = r({"getbalance"});
+  ASSERT_EQ(b.rc, 0) << "the wallet syncs across a 2-block reorg: " << b.err;
+  EXPECT_EQ(b.json()["confirmed"], "0") << "nothing is confirmed after the reorg: " << b.out;
+  EXPECT_EQ(sat(b.json().value("unconfirmed", Json("0"))), 200'000'000 - fee) << b.out;
+  h = history();
+  ASSERT_EQ(h.size(), 2u) << h.dump();
+  for (const auto& t : h) {
+    EXPECT_EQ(t["height"], 0) << "rolled back to unconfirmed: " << t.dump();
+    EXPECT_FALSE(t["confirmations_verified"].get<bool>()) << t.dump();
+  }
+
+  // Mined again, in the new chain: the heights are the new ones, verified.
+  universe().mine(1);
+  const int again = universe().height();
+  ASSERT_EQ(universe().confirmations(fund_txid), 1);
+  ASSERT_EQ(universe().confirmations(pay_txid), 1);
+  h = history();
+  ASSERT_EQ(h.size(), 2u) << h.dump();
+  for (const auto& t : h) {
+    EXPECT_EQ(t["height"], again) << t.dump();
+    EXPECT_TRUE(t["confirmations_verified"].get<bool>()) << t.dump();
+  }
+  EXPECT_EQ(sat(balance()["confirmed"]), 200'000'000 - fee);
+}
+
+// A send the server refuses (here: below the relay fee) must leave nothing
+// behind: the signed transaction was recorded as local before broadcasting,
+// and a refused (or, after kill -9, never sent) one must not keep its coins
+// spent in the wallet for ever.
+TEST_F(Robustness, RefusedBroadcastLeavesNoPhantomSpend) {
+  create();
+  universe().fund(receiving().at(0), 200'000'000, /*confirm=*/true);
+  Result low = pw({"payto", kForeign, "0.5", "--fee-rate", "1000"});
+  ASSERT_NE(low.rc, 0) << "the universe's mempool refuses 1 sat/vB: " << low.out;
+  Json b = balance();
+  EXPECT_EQ(b["confirmed"], "2") << b.dump();
+  EXPECT_FALSE(b.contains("unconfirmed"))
+      << "a transaction the network refused does not count as spent: " << b.dump();
+  Json h = history();
+  EXPECT_EQ(h.size(), 1u) << "the refused transaction leaves the history: " << h.dump();
+  // And the coin is spendable at once.
+  Result ok = pw({"payto", kForeign, "0.5"});
+  EXPECT_EQ(ok.rc, 0) << ok.err;
+  universe().mine(1);
+  if (ok.rc == 0) {
+    int64_t fee = sat(ok.json()["summary"]["fee"]);
+    EXPECT_EQ(sat(balance()["confirmed"]), 150'000'000 - fee)
+        << "the balance agrees with the chain after a refused send";
+  }
 }
 
 }  // namespace
