@@ -461,6 +461,7 @@ BuildOptions WalletEngine::build_options(int64_t rate) {
   BuildOptions o;
   o.policy.min_rate = std::max<int64_t>(o.policy.min_rate, 1000);
   o.fee_rate = effective_fee_rate(rate > 0 ? std::optional<int64_t>(rate) : std::nullopt, o.policy);
+  o.anonymity = options_.anonymity;
   return o;
 }
 
@@ -775,37 +776,39 @@ kj::Promise<NameLookup> WalletEngine::try_entries(std::shared_ptr<ServerSession>
     return NameLookup{};
   }
   auto e = entries[i];
-  return s->get_transaction(e.txid).then(
-      [this, s, name, entries, i, rejected, e](chain::Bytes raw) mutable {
-        return s->get_merkle(e.txid, static_cast<uint32_t>(e.height))
-            .then([this, s, name, entries, i, rejected, e,
-                   raw](UnverifiedMerkle m) mutable -> kj::Promise<NameLookup> {
-              MerkleProof proof{static_cast<int32_t>(m.block_height), m.pos, {}};
-              for (const auto& b : m.branch) proof.branch.emplace_back(b.begin(), b.end());
-              SpvVerdict v = verify_confirmed_tx(*chain_, e.txid, raw, e.height, proof);
-              if (v.ok()) {
-                for (uint32_t k = 0; k < v.tx->outputs.size(); ++k) {
-                  auto ns = chain::decode_name_script(v.tx->outputs[k].script_pubkey);
-                  if (!ns || ns->op.type == chain::NameOpType::kNameNew || ns->op.name != name)
-                    continue;
-                  NameView out;
-                  out.name = name;
-                  out.value = ns->op.value;
-                  out.txid = e.txid;
-                  out.vout = k;
-                  out.address = chain::script_to_address(ns->address_script, params_).value_or("");
-                  out.height = e.height;
-                  NameExpiry ex = name_expiry(e.height, chain_->height(), params_);
-                  out.expires_in = ex.expires_in;
-                  out.expired = ex.expired;
-                  out.is_mine = model_ && model_->address_by_script(ns->address_script) != nullptr;
-                  out.verified = true;
-                  return NameLookup{true, std::move(out)};
-                }
-              }
-              return try_entries(s, name, std::move(entries), i + 1, rejected + 1);
-            });
-      });
+  return s->get_transaction(e.txid).then([this, s, name, entries, i, rejected,
+                                          e](chain::Bytes raw) mutable {
+    return s->get_merkle(e.txid, static_cast<uint32_t>(e.height))
+        .then([this, s, name, entries, i, rejected, e,
+               raw](UnverifiedMerkle m) mutable -> kj::Promise<NameLookup> {
+          MerkleProof proof{static_cast<int32_t>(m.block_height), m.pos, {}};
+          for (const auto& b : m.branch) proof.branch.emplace_back(b.begin(), b.end());
+          SpvVerdict v = verify_confirmed_tx(*chain_, e.txid, raw, e.height, proof);
+          if (v.ok()) {
+            for (uint32_t k = 0; k < v.tx->outputs.size(); ++k) {
+              auto ns = chain::decode_name_script(v.tx->outputs[k].script_pubkey);
+              if (!ns || ns->op.type == chain::NameOpType::kNameNew || ns->op.name != name)
+                continue;
+              NameView out;
+              out.name = name;
+              out.value = ns->op.value;
+              out.txid = e.txid;
+              out.vout = k;
+              out.address = chain::script_to_address(ns->address_script, params_).value_or("");
+              out.height = e.height;
+              NameExpiry ex = name_expiry(e.height, chain_->height(), params_);
+              out.expires_in = ex.expires_in;
+              out.expired = ex.expired;
+              // An expired name is nobody's: never shown as owned.
+              out.is_mine =
+                  !ex.expired && model_ && model_->address_by_script(ns->address_script) != nullptr;
+              out.verified = true;
+              return NameLookup{true, std::move(out)};
+            }
+          }
+          return try_entries(s, name, std::move(entries), i + 1, rejected + 1);
+        });
+  });
 }
 
 kj::Promise<NameView> WalletEngine::name_show(chain::Bytes name, std::string stream_id) {
@@ -852,7 +855,7 @@ std::vector<NameView> WalletEngine::name_list() {
     NameExpiry ex = name_expiry(n.height, chain_->height(), params_);
     v.expires_in = n.height > 0 ? ex.expires_in : 0;
     v.expired = n.height > 0 && ex.expired;
-    v.is_mine = true;
+    v.is_mine = !v.expired;
     v.verified = n.height > 0;
     if (n.height <= 0) v.pending = "unconfirmed";
     // Once the firstupdate is mined the queue's word no longer matters.

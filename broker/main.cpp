@@ -67,6 +67,7 @@ int main(int argc, char** argv) {
     if (ctx.options.proxy.empty()) ctx.options.proxy = broker::explicit_proxy(config_files);
     const std::string& server = config_files["server"].value;
     if (ctx.options.server.empty() && server != "auto") ctx.options.server = server;
+    ctx.options.anonymity = config_files["anonymity_mode"].value != "off";
   } catch (const broker::ConfigError& e) {
     fprintf(stderr, "redoubt: %s\n", e.what());
     return ui::kExitUsage;

@@ -24,6 +24,7 @@ struct Options {
   std::string proxy;                 // "" = automatic (see docs/architecture.md)
   std::string server;                // HOST:PORT:s|t, "" = built-in list
   std::string child_dir;             // where the children live; "" = next to us / libexecdir
+  bool anonymity = true;             // automatic coin control for names (config anonymity_mode)
   std::vector<std::string> command;  // the command and its arguments
 };
 
