@@ -145,7 +145,9 @@ SecureBytes::SecureBytes(ByteSpan data) : SecureBytes(data.size()) {
   if (!data.empty()) std::memcpy(data_, data.data(), data.size());
 }
 
-SecureBytes::~SecureBytes() { clear(); }
+SecureBytes::~SecureBytes() {
+  clear();
+}
 
 SecureBytes::SecureBytes(SecureBytes&& other) noexcept
     : data_(other.data_), size_(other.size_), locked_(other.locked_) {
@@ -196,7 +198,9 @@ bool SecureBytes::equals(ByteSpan other) const {
   return CRYPTO_memcmp(data_, other.data(), size_) == 0;
 }
 
-SecureMemoryStats secure_memory_stats() { return pool().stats(); }
+SecureMemoryStats secure_memory_stats() {
+  return pool().stats();
+}
 
 void secure_wipe(std::span<uint8_t> data) {
   if (!data.empty()) OPENSSL_cleanse(data.data(), data.size());

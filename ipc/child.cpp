@@ -12,7 +12,9 @@
 // LeakSanitizer's exit-time check stops the process with ptrace/prctl, which
 // the children's seccomp policies kill (SIGSYS on every clean exit). Leaks in
 // the domain code are checked by the in-process tests.
-extern "C" const char* __asan_default_options() { return "detect_leaks=0"; }
+extern "C" const char* __asan_default_options() {
+  return "detect_leaks=0";
+}
 #endif
 
 namespace redoubt::ipc {

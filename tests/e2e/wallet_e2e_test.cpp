@@ -1,83 +1,18 @@
 // The wallet end to end: the real broker, keyd, netd and ui (confined as
 // shipped) against the local regtest universe through its SOCKS5 proxy.
 // Every assertion reads what the user would read (JSON output, exit codes).
-#include <fcntl.h>
-#include <poll.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
-#include <cstdlib>
 #include <string>
 #include <vector>
 
+#include "tests/e2e/e2e_driver.h"
 #include "tests/support/universe_fixture.h"
-
-extern char** environ;
 
 namespace redoubt::test {
 namespace {
 
-using Json = nlohmann::json;
 using testsupport::Misbehaviour;
-
-struct Result {
-  int rc = -1;
-  std::string out, err;
-  Json json() const { return Json::parse(out, nullptr, false); }
-};
-
-std::string bin(const char* name) {
-  const char* d = getenv("REDOUBT_BIN_DIR");
-  return std::string(d != nullptr ? d : "bin") + "/" + name;
-}
-
-// Runs `argv` with `input` on stdin; collects stdout and stderr.
-Result run(const std::vector<std::string>& args, const std::string& input) {
-  int in[2], out[2], err[2];
-  if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) abort();
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-  posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-  posix_spawn_file_actions_adddup2(&fa, err[1], 2);
-  std::vector<char*> argv;
-  std::vector<std::string> copy = args;
-  for (auto& a : copy) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid;
-  Result r;
-  if (posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ) != 0) return r;
-  posix_spawn_file_actions_destroy(&fa);
-  close(in[0]);
-  close(out[1]);
-  close(err[1]);
-  if (!input.empty() && write(in[1], input.data(), input.size()) < 0) abort();
-  close(in[1]);
-  pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
-  int open_fds = 2;
-  while (open_fds > 0 && poll(fds, 2, 120000) > 0) {
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP))) continue;
-      char buf[4096];
-      ssize_t n = read(fds[i].fd, buf, sizeof buf);
-      if (n <= 0) {
-        close(fds[i].fd);
-        fds[i].fd = -1;
-        --open_fds;
-      } else {
-        (i == 0 ? r.out : r.err).append(buf, static_cast<size_t>(n));
-      }
-    }
-  }
-  int st = 0;
-  waitpid(pid, &st, 0);
-  r.rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-  return r;
-}
 
 class WalletE2E : public testsupport::UniverseFixture {
  protected:
