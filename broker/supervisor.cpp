@@ -226,10 +226,12 @@ kj::Promise<void> Supervisor::say_hello(Role r, unsigned gen) {
       // ended the stream): a child we cannot talk to is killed either way,
       // and on_exit says how it ended.
       std::string d = e.getDescription().cStr();
-      bool eof = d.find("Peer disconnected") != std::string::npos;
-      kill_child(
-          r, std::string(role_name(r)) + (eof ? " closed its connection before answering hello"
-                                              : " violated the protocol (" + d + "); killed it"));
+      // A plain EOF: the child is exiting on its own (a ui whose command
+      // needed no answer from us can be done before our hello arrives).
+      // Killing it now could cut its output short; the EOF watch above
+      // kills it only if it lingers.
+      if (d.find("Peer disconnected") != std::string::npos) return;
+      kill_child(r, std::string(role_name(r)) + " violated the protocol (" + d + "); killed it");
       return;
     }
     kill_child(r, std::string(role_name(r)) + " violated the protocol (" +
