@@ -46,20 +46,6 @@ void warm_up() {
   (void)redoubt::chain::secp_context();
 }
 
-std::string landlock_text(const redoubt::sandbox::LandlockReport& r) {
-  if (r.applied_abi == 0) return "unavailable";
-  std::string s;
-  auto add = [&s](bool on, const char* what) {
-    if (!on) return;
-    if (!s.empty()) s += "+";
-    s += what;
-  };
-  add(r.fs, "fs");
-  add(r.tcp, "net");
-  add(r.scoped, "scope");
-  return s.empty() ? "none" : s;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -135,7 +121,7 @@ int main(int argc, char** argv) {
         redoubt::sandbox::ConfineReport r =
             redoubt::sandbox::confine_self("keyd", {{{"keystore", keyd_dir}}, 0});
         confinement->landlock_abi = r.landlock.applied_abi;
-        confinement->landlock_applied = landlock_text(r.landlock);
+        confinement->landlock_applied = redoubt::sandbox::landlock_summary(r.landlock);
         confinement->seccomp_applied = r.seccomp;
         confinement->seccomp_policy = r.policy;
         confinement->apparmor_label = r.apparmor_label;

@@ -85,10 +85,7 @@ int main(int argc, char** argv) {
     opts.seccomp_applied = r.seccomp;
     opts.policy = policy;
     opts.landlock_abi = r.landlock.applied_abi;
-    std::string ll = r.landlock.fs ? "fs" : "";
-    if (r.landlock.tcp) ll += "+net";
-    if (r.landlock.scoped) ll += "+scope";
-    opts.landlock_applied = ll.empty() ? "unavailable" : ll;
+    opts.landlock_applied = redoubt::sandbox::landlock_summary(r.landlock);
     opts.apparmor_label = r.apparmor_label;
     opts.unix_sockets_only = r.seccomp && policy == "netd";
     opts.confinement_notes = r.notes;

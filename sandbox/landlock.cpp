@@ -167,4 +167,18 @@ LandlockReport apply_landlock(const policies::Policy& policy,
   return rep;
 }
 
+std::string landlock_summary(const LandlockReport& r) {
+  if (r.applied_abi == 0) return "unavailable";
+  std::string s;
+  auto add = [&s](bool on, const char* what) {
+    if (!on) return;
+    if (!s.empty()) s += "+";
+    s += what;
+  };
+  add(r.fs, "fs");
+  add(r.tcp, "net");
+  add(r.scoped, "scope");
+  return s.empty() ? "none" : s;
+}
+
 }  // namespace redoubt::sandbox

@@ -20,6 +20,10 @@ struct LandlockReport {
   std::vector<std::string> notes;    // one line per degradation
 };
 
+// What was restricted, in one word for hello/getinfo: "fs+net+scope" (the
+// parts applied), "none" (a ruleset with nothing in it), "unavailable".
+std::string landlock_summary(const LandlockReport& r);
+
 // The running kernel's Landlock ABI, 0 when Landlock is off or unsupported.
 int landlock_abi();
 

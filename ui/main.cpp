@@ -29,10 +29,7 @@ class UiServer final : public Ui::Server {
     info.setVersion(REDOUBT_VERSION);
     auto c = info.initConfinement();
     c.setLandlockAbi(report_.landlock.applied_abi);
-    std::string ll = report_.landlock.fs ? "fs" : "";
-    if (report_.landlock.tcp) ll += "+net";
-    if (report_.landlock.scoped) ll += "+scope";
-    c.setLandlockApplied(ll.empty() ? "unavailable" : ll);
+    c.setLandlockApplied(redoubt::sandbox::landlock_summary(report_.landlock));
     c.setSeccompApplied(report_.seccomp);
     c.setSeccompPolicy(report_.seccomp ? report_.policy : "");
     c.setApparmorLabel(report_.apparmor_label);
