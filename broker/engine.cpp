@@ -82,9 +82,10 @@ auto guarded(F&& f) -> decltype(f()) {
 
 // Unlocks keyd for one operation (60 s at most) with the fee limits; the
 // caller locks again when done.
-kj::Promise<void> unlock_keyd(ipc::schema::Signer::Client signer, const chain::Bytes& password) {
+kj::Promise<void> unlock_keyd(ipc::schema::Signer::Client signer,
+                              const chain::Bytes& sealed_password) {
   auto unlock = signer.unlockRequest();
-  unlock.setPassword(capnp::Data::Reader(password.data(), password.size()));
+  unlock.setSealedPassword(capnp::Data::Reader(sealed_password.data(), sealed_password.size()));
   unlock.setTimeoutSeconds(60);
   auto limits = unlock.initLimits();
   limits.setMaxFeeSat(BuildOptions{}.policy.max_fee);
@@ -646,8 +647,8 @@ kj::Promise<SendOutcome> WalletEngine::pay(PayRequest req) {
       out.vsize = static_cast<uint32_t>(built.vsize);
       return kj::Promise<SendOutcome>(kj::mv(out));
     }
-    return sign_and_send(std::move(built), std::move(req.password), req.broadcast, req.stream_id,
-                         {});
+    return sign_and_send(std::move(built), std::move(req.sealed_password), req.broadcast,
+                         req.stream_id, {});
   });
 }
 
@@ -895,7 +896,7 @@ kj::Promise<SendOutcome> WalletEngine::name_new(NameRequest req, bool autoregist
   auto signer = sup_.signer();
   return check
       .then([this, signer, req]() mutable {
-        return unlock_keyd(signer, req.password).then([this, signer, req]() mutable {
+        return unlock_keyd(signer, req.sealed_password).then([this, signer, req]() mutable {
           auto salt_req = signer.nameSaltRequest();
           salt_req.setName(as_data(req.name));
           return salt_req.send().then([this, req](auto&& r) mutable {
@@ -968,7 +969,7 @@ kj::Promise<SendOutcome> WalletEngine::name_new(NameRequest req, bool autoregist
 kj::Promise<SendOutcome> WalletEngine::name_firstupdate(NameRequest req) {
   model();
   auto signer = sup_.signer();
-  return unlock_keyd(signer, req.password)
+  return unlock_keyd(signer, req.sealed_password)
       .then([signer, req]() mutable {
         auto salt_req = signer.nameSaltRequest();
         salt_req.setName(as_data(req.name));
@@ -1027,7 +1028,7 @@ kj::Promise<SendOutcome> WalletEngine::name_update(NameRequest req) {
     transfer_to = guarded([&] { return chain::address_to_script(req.destination, params_); });
   }
   auto signer = sup_.signer();
-  return unlock_keyd(signer, req.password)
+  return unlock_keyd(signer, req.sealed_password)
       .then([this, req]() mutable { return fee_rate(req.fee_rate); })
       .then([this, signer, req, coin, transfer_to](int64_t rate) mutable {
         BuiltTx built = guarded([&] {

@@ -51,6 +51,9 @@ class WalletServer final : public ipc::schema::Wallet::Server {
   kj::Promise<void> nameShow(NameShowContext context) override;
   kj::Promise<void> nameList(NameListContext context) override;
   kj::Promise<void> listAddressGroupings(ListAddressGroupingsContext context) override;
+  kj::Promise<void> sealingKey(SealingKeyContext context) override;
+  kj::Promise<void> signMessage(SignMessageContext context) override;
+  kj::Promise<void> verifyMessage(VerifyMessageContext context) override;
 
  private:
   void record_accounts(capnp::List<ipc::schema::Account>::Reader accounts);

@@ -220,9 +220,10 @@ const std::vector<Command>& commands() {
        "Create a new wallet: keyd makes a seed, encrypts it with your password, and shows the "
        "phrase once.",
        false, cmd_create},
-      {"restore", "Wallet", "restore [--bip39] [--passphrase P] [PHRASE]",
-       "Restore a wallet from an Electrum or BIP39 seed phrase (asked for when not given).", false,
-       cmd_restore},
+      {"restore", "Wallet", "restore [--bip39] [--passphrase -|P] [PHRASE]",
+       "Restore a wallet from an Electrum or BIP39 seed phrase (asked for when not given; "
+       "'--passphrase -' asks for the passphrase too).",
+       false, cmd_restore},
       {"password", "Wallet", "password", "Change the keystore password (re-encrypts atomically).",
        false, cmd_password},
       {"getbalance", "Wallet", "getbalance",
@@ -274,6 +275,11 @@ const std::vector<Command>& commands() {
       {"audit", "Confinement", "audit",
        "Each process's confinement as the kernel reports it, against its policy.", true, cmd_audit},
       {"stop", "General", "stop", "Stop the daemon.", false, cmd_stop},
+      {"signmessage", "Wallet", "signmessage ADDRESS MESSAGE",
+       "Sign a message with the key of one of your addresses (Namecoin message format).", false,
+       cmd_signmessage},
+      {"verifymessage", "Wallet", "verifymessage ADDRESS SIGNATURE MESSAGE",
+       "Whether SIGNATURE is ADDRESS's signature of MESSAGE.", true, cmd_verifymessage},
   };
   return table;
 }

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "ipc/child.h"
+#include "ipc/sealed_box.h"
 #include "ipc/wallet.capnp.h"
 #include "sandbox/confine.h"
 #include "ui/commands.h"
@@ -50,6 +51,9 @@ int main() {
   prctl(PR_SET_DUMPABLE, 0);
   struct rlimit no_core = {0, 0};
   setrlimit(RLIMIT_CORE, &no_core);
+
+  // Sealing secrets to keyd needs OpenSSL ready before the confinement.
+  ipc::sealed::warm_up();
 
   // Filled by lock_down before the broker can ask for it.
   sandbox::ConfineReport report;
