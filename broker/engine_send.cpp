@@ -22,6 +22,7 @@ using namespace engine_detail;
 
 kj::Promise<int64_t> WalletEngine::fee_rate(std::optional<int64_t> requested) {
   if (requested) return *requested;
+  if (options_.fee_rate > 0) return options_.fee_rate;  // redoubt.conf fee_rate
   if (!session_) return kj::Promise<int64_t>(int64_t{0});
   return session_->estimate_fee(2).then([this](int64_t est) {
     return session_->relay_fee().then([est](int64_t relay) { return std::max(est, relay); });
