@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "broker/config.h"
 #include "broker/engine.h"
 #include "broker/options.h"
 #include "broker/supervisor.h"
@@ -18,6 +19,8 @@ struct BrokerContext {
   Supervisor* supervisor = nullptr;
   unsigned ui_starts = 0;  // how many times the ui has been started
   class WalletEngine* engine = nullptr;
+  Config config;                 // effective configuration, each value with its source
+  std::string user_config_file;  // where `setconfig` writes ("" = none)
 };
 
 class WalletServer final : public ipc::schema::Wallet::Server {
@@ -54,6 +57,9 @@ class WalletServer final : public ipc::schema::Wallet::Server {
   kj::Promise<void> sealingKey(SealingKeyContext context) override;
   kj::Promise<void> signMessage(SignMessageContext context) override;
   kj::Promise<void> verifyMessage(VerifyMessageContext context) override;
+  // wallet_server_config.cpp
+  kj::Promise<void> getConfig(GetConfigContext context) override;
+  kj::Promise<void> setConfig(SetConfigContext context) override;
 
  private:
   void record_accounts(capnp::List<ipc::schema::Account>::Reader accounts);

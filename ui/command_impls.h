@@ -50,5 +50,8 @@ kj::Promise<int> cmd_listaddressgroupings(CommandContext& ctx);
 // ui/commands_message.cpp
 kj::Promise<int> cmd_signmessage(CommandContext& ctx);
 kj::Promise<int> cmd_verifymessage(CommandContext& ctx);
+// ui/commands_config.cpp
+kj::Promise<int> cmd_getconfig(CommandContext& ctx);
+kj::Promise<int> cmd_setconfig(CommandContext& ctx);
 
 }  // namespace redoubt::ui
