@@ -2,6 +2,7 @@
 // options (the command and its arguments) is handed to the ui over IPC.
 #pragma once
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -27,6 +28,7 @@ struct Options {
   bool anonymity = true;             // automatic coin control for names (config anonymity_mode)
   bool datadir_given = false;        // --datadir or the config's datadir (not the default)
   int password_fd = -1;              // --password-fd N: the ui reads secrets from fd N
+  int64_t fee_rate = 0;              // sat per kvB from config fee_rate; 0 = server's estimate
   std::vector<std::string> command;  // the command and its arguments
 };
 

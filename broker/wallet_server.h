@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "broker/config.h"
 #include "broker/engine.h"
 #include "broker/options.h"
 #include "broker/supervisor.h"
@@ -18,6 +19,8 @@ struct BrokerContext {
   Supervisor* supervisor = nullptr;
   unsigned ui_starts = 0;  // how many times the ui has been started
   class WalletEngine* engine = nullptr;
+  Config config;                 // effective configuration, each value with its source
+  std::string user_config_file;  // where `setconfig` writes ("" = none)
 };
 
 // What one ui was started to run (a one-shot run's command line, or a
@@ -60,6 +63,9 @@ class WalletServer final : public ipc::schema::Wallet::Server {
   kj::Promise<void> nameShow(NameShowContext context) override;
   kj::Promise<void> nameList(NameListContext context) override;
   kj::Promise<void> listAddressGroupings(ListAddressGroupingsContext context) override;
+  // wallet_server_config.cpp
+  kj::Promise<void> getConfig(GetConfigContext context) override;
+  kj::Promise<void> setConfig(SetConfigContext context) override;
 
  private:
   void record_accounts(capnp::List<ipc::schema::Account>::Reader accounts);
