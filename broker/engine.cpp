@@ -287,6 +287,7 @@ kj::Promise<void> WalletEngine::sync_headers_from(int32_t from, int32_t back) {
             break;
         }
         status_.height = chain_->height();
+        if (progress_) progress_(status_);
         return sync_headers_from(0, 0);
       });
 }
@@ -412,6 +413,7 @@ void WalletEngine::drop_session(const std::string& why) {
 }
 
 void WalletEngine::maybe_synced() {
+  if (progress_) progress_(status_);
   if (!status_.connected || headers_busy_ || status_.pending != 0) return;
   status_.height = chain_->height();
   for (auto& w : waiters_) {

@@ -2,6 +2,7 @@
 // Proto requests to the broker's supervisor and wallet engine.
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,7 @@ struct BrokerContext {
   Supervisor* supervisor = nullptr;
   unsigned ui_starts = 0;  // how many times the ui has been started
   class WalletEngine* engine = nullptr;
+  class WalletEventHub* events = nullptr;  // Wallet.subscribe
 };
 
 class WalletServer final : public ipc::schema::Wallet::Server {
@@ -51,12 +53,17 @@ class WalletServer final : public ipc::schema::Wallet::Server {
   kj::Promise<void> nameShow(NameShowContext context) override;
   kj::Promise<void> nameList(NameListContext context) override;
   kj::Promise<void> listAddressGroupings(ListAddressGroupingsContext context) override;
+  kj::Promise<void> subscribe(SubscribeContext context) override;
+  kj::Promise<void> discard(DiscardContext context) override;
 
  private:
   void record_accounts(capnp::List<ipc::schema::Account>::Reader accounts);
 
   BrokerContext& ctx_;
   unsigned attempt_;
+  // Built by this ui with payTo(broadcast=false), not broadcast yet: the
+  // only transactions `discard` may forget.
+  std::set<std::string> held_;
 };
 
 }  // namespace redoubt::broker
