@@ -1,6 +1,8 @@
 #include "broker/config.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -264,6 +266,90 @@ Config load_config(const ConfigPaths& paths) {
     if (fs::exists(paths.user_file, ec)) read_file(config, paths.user_file);
   }
   return config;
+}
+
+std::string update_config_text(std::string_view text, std::string_view key, std::string_view value,
+                               const std::string& name) {
+  // Both must be valid on their own: we never write a file we would refuse
+  // to read, and never silently rewrite one that is already broken.
+  Config check = default_config();
+  parse_config_text(check, text, name);
+  set_config(check, key, value, "setconfig");
+  std::string out;
+  bool replaced = false;
+  std::string_view rest = text;
+  while (!rest.empty()) {
+    auto nl = rest.find('\n');
+    std::string_view line = rest.substr(0, nl);
+    rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+    std::string_view body = trim(line);
+    auto eq = body.find('=');
+    if (!body.empty() && body.front() != '#' && eq != std::string_view::npos &&
+        trim(body.substr(0, eq)) == key) {
+      out += std::string(key) + " = " + std::string(value) + "\n";
+      replaced = true;
+    } else {
+      out += std::string(line) + "\n";
+    }
+  }
+  if (!replaced) out += std::string(key) + " = " + std::string(value) + "\n";
+  return out;
+}
+
+void write_user_setting(const std::string& user_file, std::string_view key,
+                        std::string_view value) {
+  if (user_file.empty())
+    throw ConfigError("no user configuration file: set HOME or XDG_CONFIG_HOME");
+  fs::path file(user_file);
+  fs::path dir = file.parent_path();
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw ConfigError(dir.string() + ": cannot create: " + ec.message());
+  std::string text;
+  if (fs::exists(file, ec)) {
+    Config unused = default_config();
+    read_file(unused, file);  // the same checks as loading (size, mode, syntax)
+    std::ifstream in(file, std::ios::binary);
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  } else {
+    text = "# redoubt.conf(5): written by `redoubt setconfig`; edit freely.\n";
+  }
+  std::string updated = update_config_text(text, key, value, file.string());
+  if (updated.size() > kMaxFileBytes)
+    throw ConfigError(file.string() + ": would grow beyond " + std::to_string(kMaxFileBytes) +
+                      " bytes");
+  // Temp file, fsync, rename, fsync the directory: a crash leaves the old
+  // file or the new one, never half of each.
+  fs::path tmp = dir / ".redoubt.conf.tmp";
+  auto fail = [&](const std::string& what) {
+    std::string why = std::strerror(errno);
+    ::unlink(tmp.c_str());
+    throw ConfigError(file.string() + ": " + what + ": " + why + "; the old file is unchanged");
+  };
+  ::unlink(tmp.c_str());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) fail("cannot create a temporary file");
+  size_t done = 0;
+  while (done < updated.size()) {
+    ssize_t n = ::write(fd, updated.data() + done, updated.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ::close(fd);
+      fail("cannot write");
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0) {
+    ::close(fd);
+    fail("cannot fsync");
+  }
+  ::close(fd);
+  if (::rename(tmp.c_str(), file.c_str()) != 0) fail("cannot replace");
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
 }
 
 }  // namespace redoubt::broker

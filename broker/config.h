@@ -73,4 +73,17 @@ void apply_tor_environment(Config& config, const char* transproxy, const char* i
 // variables itself), else the configured value.
 std::string explicit_proxy(const Config& config);
 
+// `text` (a redoubt.conf) with `key` set to `value`: the key's line is
+// replaced in place (comments and other lines kept as they are), or a line is
+// appended. Throws ConfigError when `value` is not valid for `key`, or when
+// `text` itself does not parse.
+std::string update_config_text(std::string_view text, std::string_view key, std::string_view value,
+                               const std::string& name);
+
+// `redoubt setconfig`: sets `key` in the user's file (created 0600 in a 0700
+// directory when missing), written atomically (temp file, fsync, rename,
+// fsync of the directory) so a crash leaves the old file or the new one.
+// Throws ConfigError naming the file and what to do.
+void write_user_setting(const std::string& user_file, std::string_view key, std::string_view value);
+
 }  // namespace redoubt::broker

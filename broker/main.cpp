@@ -54,22 +54,36 @@ int main(int argc, char** argv) {
 
   broker::BrokerContext ctx;
   broker::Config config_files;
+  const auto config_paths =
+      broker::ConfigPaths::standard(getenv("XDG_CONFIG_HOME"), getenv("HOME"));
   try {
     // Configuration, later winning: built-in defaults, /etc/redoubt.d,
     // /usr/local/etc/redoubt.d, the user's file, the Tor variables, and
     // then the command line (redoubt.conf(5)).
-    config_files = broker::load_config(
-        broker::ConfigPaths::standard(getenv("XDG_CONFIG_HOME"), getenv("HOME")));
+    config_files = broker::load_config(config_paths);
     broker::apply_tor_environment(config_files, getenv("TOR_TRANSPROXY"),
                                   getenv("TOR_SOCKS_IPC_PATH"), getenv("TOR_SOCKS_HOST"),
                                   getenv("TOR_SOCKS_PORT"));
     ctx.options =
         broker::parse_options(argc, argv, getenv("HOME"), getenv("XDG_DATA_HOME"),
                               config_files["network"].value, config_files["datadir"].value);
+    // The command line is the last layer: record what it set, so that
+    // `getconfig` tells where each effective value came from.
+    const char* net_name = broker::network_name(ctx.options.network);
+    if (config_files["network"].value != net_name)
+      broker::set_config(config_files, "network", net_name, "command line");
+    if (!ctx.options.server.empty())
+      broker::set_config(config_files, "server", ctx.options.server, "command line");
+    if (!ctx.options.proxy.empty())
+      broker::set_config(config_files, "proxy", ctx.options.proxy, "command line");
     if (ctx.options.proxy.empty()) ctx.options.proxy = broker::explicit_proxy(config_files);
     const std::string& server = config_files["server"].value;
     if (ctx.options.server.empty() && server != "auto") ctx.options.server = server;
     ctx.options.anonymity = config_files["anonymity_mode"].value != "off";
+    const std::string& fee = config_files["fee_rate"].value;
+    if (fee != "auto") ctx.options.fee_rate = std::stoll(fee);  // validated by set_config
+    ctx.config = config_files;
+    ctx.user_config_file = config_paths.user_file;
   } catch (const broker::ConfigError& e) {
     fprintf(stderr, "redoubt: %s\n", e.what());
     return ui::kExitUsage;

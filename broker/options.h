@@ -2,6 +2,7 @@
 // options (the command and its arguments) is handed to the ui over IPC.
 #pragma once
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -25,6 +26,7 @@ struct Options {
   std::string server;                // HOST:PORT:s|t, "" = built-in list
   std::string child_dir;             // where the children live; "" = next to us / libexecdir
   bool anonymity = true;             // automatic coin control for names (config anonymity_mode)
+  int64_t fee_rate = 0;              // sat per kvB from config fee_rate; 0 = server's estimate
   std::vector<std::string> command;  // the command and its arguments
 };
 

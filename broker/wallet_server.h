@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "broker/config.h"
 #include "broker/engine.h"
 #include "broker/options.h"
 #include "broker/supervisor.h"
@@ -19,6 +20,8 @@ struct BrokerContext {
   Supervisor* supervisor = nullptr;
   unsigned ui_starts = 0;  // how many times the ui has been started
   class WalletEngine* engine = nullptr;
+  Config config;                 // effective configuration, each value with its source
+  std::string user_config_file;  // where `setconfig` writes ("" = none)
   class WalletEventHub* events = nullptr;  // Wallet.subscribe
 };
 
@@ -53,6 +56,9 @@ class WalletServer final : public ipc::schema::Wallet::Server {
   kj::Promise<void> nameShow(NameShowContext context) override;
   kj::Promise<void> nameList(NameListContext context) override;
   kj::Promise<void> listAddressGroupings(ListAddressGroupingsContext context) override;
+  // wallet_server_config.cpp
+  kj::Promise<void> getConfig(GetConfigContext context) override;
+  kj::Promise<void> setConfig(SetConfigContext context) override;
   kj::Promise<void> subscribe(SubscribeContext context) override;
   kj::Promise<void> discard(DiscardContext context) override;
 

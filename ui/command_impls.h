@@ -47,4 +47,8 @@ kj::Promise<int> cmd_name_show(CommandContext& ctx);
 kj::Promise<int> cmd_name_list(CommandContext& ctx);
 kj::Promise<int> cmd_listaddressgroupings(CommandContext& ctx);
 
+// ui/commands_config.cpp
+kj::Promise<int> cmd_getconfig(CommandContext& ctx);
+kj::Promise<int> cmd_setconfig(CommandContext& ctx);
+
 }  // namespace redoubt::ui

@@ -273,6 +273,12 @@ const std::vector<Command>& commands() {
        "Addresses and names grouped by what the chain links.", true, cmd_listaddressgroupings},
       {"audit", "Confinement", "audit",
        "Each process's confinement as the kernel reports it, against its policy.", true, cmd_audit},
+      {"getconfig", "General", "getconfig KEY|--all",
+       "A setting's effective value; --all lists every setting with where it came from.", true,
+       cmd_getconfig},
+      {"setconfig", "General", "setconfig KEY VALUE",
+       "Save a setting in your redoubt.conf (atomically); used from the next start.", false,
+       cmd_setconfig},
       {"stop", "General", "stop", "Stop the daemon.", false, cmd_stop},
   };
   return table;

@@ -192,3 +192,26 @@ TEST(ConfigPathsStandard, XdgThenHome) {
 }
 
 }  // namespace
+
+namespace {
+
+using redoubt::broker::update_config_text;
+
+TEST(UpdateConfigText, ReplacesInPlaceAppendsAndValidates) {
+  EXPECT_EQ(update_config_text("# c\nfee_rate = 5000\nnetwork=testnet\n", "fee_rate", "7000", "f"),
+            "# c\nfee_rate = 7000\nnetwork=testnet\n");
+  EXPECT_EQ(update_config_text("", "proxy", "none", "f"), "proxy = none\n");
+  // A commented-out key is left as a comment; the setting is appended.
+  EXPECT_EQ(update_config_text("# fee_rate = 1\n", "fee_rate", "2000", "f"),
+            "# fee_rate = 1\nfee_rate = 2000\n");
+  // A file without a final newline gets one.
+  EXPECT_EQ(update_config_text("network = regtest", "proxy", "auto", "f"),
+            "network = regtest\nproxy = auto\n");
+  EXPECT_THROW(update_config_text("", "fee_rate", "1", "f"), ConfigError);
+  EXPECT_THROW(update_config_text("", "nosuch", "1", "f"), ConfigError);
+  EXPECT_THROW(update_config_text("", "proxy", "unix:/a\nserver = evil:1:t", "f"), ConfigError);
+  // A broken file is not silently rewritten.
+  EXPECT_THROW(update_config_text("garbage\n", "proxy", "auto", "f"), ConfigError);
+}
+
+}  // namespace
