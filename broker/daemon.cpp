@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -230,7 +231,9 @@ void Daemon::taskFailed(kj::Exception&& exception) {
   log_(std::string("daemon: internal: ") + exception.getDescription().cStr());
 }
 
-int run_daemon_client(int sock, const ClientRequest& req, int secret_fd) {
+namespace {
+
+int ask_daemon(int sock, const ClientRequest& req, int secret_fd) {
   std::vector<int> fds = {0, 1, 2};
   if (secret_fd >= 0) fds.push_back(secret_fd);
   ClientRequest r = req;
@@ -256,6 +259,23 @@ int run_daemon_client(int sock, const ClientRequest& req, int secret_fd) {
     return ui::kExitInternal;
   }
   return code >= 0 && code <= 255 ? code : ui::kExitInternal;
+}
+
+}  // namespace
+
+int run_daemon_client(int sock, const ClientRequest& req, int secret_fd) {
+  // The ui restores the terminal on its own way out; if it was killed
+  // outright, its client puts the modes back (and, after the interactive
+  // mode, the main screen).
+  termios saved{};
+  const bool tty = tcgetattr(0, &saved) == 0;
+  int code = ask_daemon(sock, req, secret_fd);
+  if (tty) {
+    tcsetattr(0, TCSAFLUSH, &saved);
+    static constexpr char kMainScreen[] = "\x1b[0m\x1b[?25h\x1b[?1049l";
+    if (req.command.empty() && isatty(1)) (void)!write(1, kMainScreen, sizeof kMainScreen - 1);
+  }
+  return code;
 }
 
 }  // namespace redoubt::broker

@@ -2,6 +2,7 @@
 // Proto requests to the broker's supervisor and wallet engine.
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,7 @@ struct BrokerContext {
   class WalletEngine* engine = nullptr;
   Config config;                 // effective configuration, each value with its source
   std::string user_config_file;  // where `setconfig` writes ("" = none)
+  class WalletEventHub* events = nullptr;  // Wallet.subscribe
 };
 
 // What one ui was started to run (a one-shot run's command line, or a
@@ -66,6 +68,8 @@ class WalletServer final : public ipc::schema::Wallet::Server {
   // wallet_server_config.cpp
   kj::Promise<void> getConfig(GetConfigContext context) override;
   kj::Promise<void> setConfig(SetConfigContext context) override;
+  kj::Promise<void> subscribe(SubscribeContext context) override;
+  kj::Promise<void> discard(DiscardContext context) override;
 
  private:
   void record_accounts(capnp::List<ipc::schema::Account>::Reader accounts);
@@ -78,6 +82,9 @@ class WalletServer final : public ipc::schema::Wallet::Server {
   const ChildStatus& child(Role r) const {
     return r == Role::kUi ? ctx_.supervisor->ui_status(ui_) : ctx_.supervisor->status(r);
   }
+  // Built by this ui with payTo(broadcast=false), not broadcast yet: the
+  // only transactions `discard` may forget.
+  std::set<std::string> held_;
 };
 
 }  // namespace redoubt::broker
