@@ -2,13 +2,16 @@
 
 #include <algorithm>
 
+#include "chain/key.h"
 #include "chain/script.h"
 #include "chain/serialize.h"
 
 namespace redoubt::broker {
 namespace {
 constexpr size_t kWitnessScale = 4;  // BIP141
-constexpr size_t kSigPush = 1 + 72;
+// keyd's signatures are ground to a fixed size (chain::sign_der_ground):
+// push opcode, DER, sighash byte.
+constexpr size_t kSigPush = 1 + chain::kGroundDerSize + 1;
 constexpr size_t kPubkeyPush = 1 + 33;
 }  // namespace
 

@@ -30,10 +30,10 @@ int64_t effective_fee_rate(std::optional<int64_t> requested, const FeePolicy& po
 // ceil(vsize * rate / 1000): never below the rate.
 int64_t fee_for_vsize(size_t vsize, int64_t sat_per_kvb);
 
-// Weight of one input we sign, with the largest signature keyd can produce:
-// 72 bytes (71-byte low-S DER + sighash byte). P2WPKH: 41 base bytes and a
-// 108 weight-unit witness (count, sig push, 33-byte key push); P2PKH: 148
-// base bytes (scriptSig of sig and compressed key pushes).
+// Weight of one input we sign. keyd's signatures are always 71 bytes (70-byte
+// ground low-R low-S DER + sighash byte), so this is exact: P2WPKH: 41 base
+// bytes and a 107 weight-unit witness (count, sig push, 33-byte key push);
+// P2PKH: 147 base bytes (scriptSig of sig and compressed key pushes).
 size_t input_weight(chain::KeyScriptType t, bool tx_has_witness);
 // Weight of an output with a script of `script_size` bytes.
 size_t output_weight(size_t script_size);

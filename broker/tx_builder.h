@@ -65,7 +65,7 @@ struct BuiltTx {
   chain::Transaction tx;
   SignRequestData sign;
   int64_t fee = 0;
-  size_t vsize = 0;  // upper bound: assumes 72-byte signatures
+  size_t vsize = 0;  // exact: keyd's signatures are 71 bytes (fee.h)
   std::optional<uint32_t> change_index;
   std::optional<uint32_t> name_index;
   Selection selection;

@@ -136,16 +136,42 @@ PublicKey PrivateKey::public_key() const {
   return out;
 }
 
-std::array<uint8_t, 64> PrivateKey::sign_compact(const Hash256& digest) const {
+namespace {
+// RFC6979 signature, with `extra` (32 bytes) mixed into the nonce when given.
+// nullptr noncefp = secp256k1_nonce_function_rfc6979; the result is already
+// lower-S.
+std::array<uint8_t, 64> sign_rfc6979(const Hash256& digest, const uint8_t* key,
+                                     const uint8_t* extra) {
   secp256k1_ecdsa_signature sig;
-  // nullptr noncefp = secp256k1_nonce_function_rfc6979; the result is
-  // already lower-S.
-  if (secp256k1_ecdsa_sign(ctx(), &sig, digest.data(), key_.data(), nullptr, nullptr) != 1) {
+  if (secp256k1_ecdsa_sign(ctx(), &sig, digest.data(), key, nullptr, extra) != 1) {
     throw ChainError("ECDSA signing failed");
   }
   std::array<uint8_t, 64> rs;
   secp256k1_ecdsa_signature_serialize_compact(ctx(), rs.data(), &sig);
   return rs;
+}
+}  // namespace
+
+std::array<uint8_t, 64> PrivateKey::sign_compact(const Hash256& digest) const {
+  return sign_rfc6979(digest, key_.data(), nullptr);
+}
+
+Bytes PrivateKey::sign_der_ground(const Hash256& digest) const {
+  // r < 0x80.. (no DER padding byte) and r, s without a leading zero byte
+  // (not shortened): half of the attempts fit, so the loop ends after ~2.
+  auto fits = [](const std::array<uint8_t, 64>& rs) {
+    return rs[0] != 0 && rs[0] < 0x80 && rs[32] != 0;
+  };
+  std::array<uint8_t, 64> rs = sign_rfc6979(digest, key_.data(), nullptr);
+  std::array<uint8_t, 32> extra{};
+  for (uint32_t counter = 1; !fits(rs); ++counter) {
+    if (counter == 0) throw ChainError("ECDSA signature grinding did not end");
+    for (size_t i = 0; i < 4; ++i) extra[i] = static_cast<uint8_t>(counter >> (8 * i));
+    rs = sign_rfc6979(digest, key_.data(), extra.data());
+  }
+  Bytes der = compact_to_der(rs);
+  if (der.size() != kGroundDerSize) throw ChainError("ground signature has an unexpected size");
+  return der;
 }
 
 Bytes PrivateKey::sign_der(const Hash256& digest) const {

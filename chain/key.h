@@ -16,6 +16,10 @@ namespace redoubt::chain {
 
 class PublicKey;
 
+// The DER size of every sign_der_ground signature: 2 + (2 + 32) * 2; with
+// the sighash byte a transaction signature is 71 bytes.
+inline constexpr size_t kGroundDerSize = 70;
+
 // A compact (r||s, 32 bytes each, big-endian) signature with its recovery id.
 struct RecoverableSignature {
   std::array<uint8_t, 64> rs{};
@@ -41,6 +45,13 @@ class PrivateKey {
   // ECDSA over a 32-byte digest: RFC6979 deterministic nonce, low-S (BIP62/
   // BIP146), as libsecp256k1's secp256k1_ecdsa_sign does. Returns strict DER.
   Bytes sign_der(const Hash256& digest) const;
+  // A transaction signature of exactly kGroundDerSize bytes, so a fee priced
+  // before signing is exact: Bitcoin Core's low-R grinding (RFC6979, then
+  // RFC6979 with a 32-byte little-endian counter as extra entropy, 1, 2, ...,
+  // until r < 2^255), also requiring r and s to be full 32-byte integers (a
+  // short one, about 1 in 128, would make the signature a byte smaller).
+  // The first attempt is sign_der's signature whenever it already fits.
+  Bytes sign_der_ground(const Hash256& digest) const;
   // Same signature as 64 compact bytes.
   std::array<uint8_t, 64> sign_compact(const Hash256& digest) const;
   // Recoverable signature (signed messages): RFC6979, low-S.

@@ -205,7 +205,8 @@ SignResult sign_transaction(const SignRequest& req, AccountKeys& keys,
             ? chain::segwit_v0_sighash(tx, i, chain::p2wpkh_script_code(k.key_hash),
                                        req.inputs[i].value, chain::kSighashAll, *pre)
             : chain::legacy_sighash(tx, i, req.inputs[i].script_pubkey, chain::kSighashAll);
-    sigs[i] = k.key.sign_der(h);
+    // Always 71 bytes with the sighash byte: the broker priced it so.
+    sigs[i] = k.key.sign_der_ground(h);
     sigs[i].push_back(static_cast<uint8_t>(chain::kSighashAll));
   }
   // Assembled only after every sighash: the legacy ones hash the other

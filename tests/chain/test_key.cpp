@@ -82,6 +82,34 @@ TEST(Rfc6979, DerVectorOverDoubleSha256) {
             "52da81a9328fd65a0ad883545f162cc3e5e2c70ea226c0d1cd4ae392");
 }
 
+// Low-R grinding (Bitcoin Core's CKey::Sign with grind=true, plus full-length
+// r and s): every signature is exactly 70 bytes of DER, verifies, is low-S,
+// is deterministic, and is the plain RFC6979 signature whenever that one
+// already has the size. Over 300 digests some first attempts must have been
+// too large (a high R is a coin flip), so the grinding path really ran.
+TEST(Rfc6979, GroundSignaturesAreAlways70BytesAndValid) {
+  PrivateKey k = key_hex(kRfc6979[1].key);
+  int ground = 0;
+  for (int i = 0; i < 300; ++i) {
+    Hash256 d = digest_of("grind " + std::to_string(i));
+    Bytes plain = k.sign_der(d);
+    Bytes der = k.sign_der_ground(d);
+    ASSERT_EQ(der.size(), kGroundDerSize);
+    EXPECT_LT(der[4], 0x80) << "R is low: no DER padding byte";
+    EXPECT_TRUE(is_strict_der(der));
+    EXPECT_TRUE(is_low_s(der));
+    EXPECT_TRUE(k.public_key().verify_der(d, der));
+    EXPECT_EQ(der, k.sign_der_ground(d)) << "deterministic";
+    if (plain.size() == kGroundDerSize) {
+      EXPECT_EQ(der, plain) << "the first RFC6979 attempt is kept when it fits";
+    } else {
+      EXPECT_NE(der, plain);
+      ++ground;
+    }
+  }
+  EXPECT_GT(ground, 100) << "about half the plain signatures have a high R";
+}
+
 TEST(Ecdsa, HighSIsRejectedUnlessAllowed) {
   PrivateKey k = key_hex(kRfc6979[0].key);
   Hash256 d = digest_of(kRfc6979[0].msg);

@@ -56,7 +56,7 @@ TEST(CoinSelect, SpendsTheSmallestSufficientWholeGroup) {
   ASSERT_TRUE(s.change);
   EXPECT_EQ(*s.change, 7 * kCoinSat - 2 * kCoinSat - s.fee);
   // Exact: 2 P2WPKH inputs, 2 outputs of 22-byte scripts.
-  EXPECT_EQ(s.vsize, (10 * 4 + 2 + 2 * 272 + 2 * 31 * 4 + 3) / 4);
+  EXPECT_EQ(s.vsize, (10 * 4 + 2 + 2 * 271 + 2 * 31 * 4 + 3) / 4);
   EXPECT_EQ(s.fee, fee_for_vsize(s.vsize, 1000));
 }
 

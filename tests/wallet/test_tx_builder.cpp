@@ -45,7 +45,7 @@ OwnAddress own(AddressId id, bool change) {
           chain::KeyScriptType::kP2wpkh};
 }
 
-// Completes the transaction with the largest signatures keyd can make.
+// Completes the transaction with signatures of the size keyd always makes.
 size_t signed_vsize(chain::Transaction tx, const std::vector<Coin>& coins) {
   for (auto& in : tx.inputs) {
     const Coin* c = nullptr;
@@ -53,10 +53,10 @@ size_t signed_vsize(chain::Transaction tx, const std::vector<Coin>& coins) {
       if (k.outpoint == in.prevout) c = &k;
     if (!c) throw std::logic_error("input not among coins");
     if (c->type == chain::KeyScriptType::kP2wpkh) {
-      in.witness = {Bytes(72, 0x30), Bytes(33, 0x02)};
+      in.witness = {Bytes(71, 0x30), Bytes(33, 0x02)};
     } else {
       in.script_sig.clear();
-      chain::append_push(in.script_sig, Bytes(72, 0x30));
+      chain::append_push(in.script_sig, Bytes(71, 0x30));
       chain::append_push(in.script_sig, Bytes(33, 0x02));
     }
   }

@@ -1,0 +1,240 @@
+// The wallet engine's main server session: header sync (with reorgs),
+// address subscriptions, history and verified transactions.
+#include "broker/engine.h"
+
+#include <openssl/crypto.h>
+
+#include <algorithm>
+#include <ctime>
+
+#include "broker/engine_internal.h"
+#include "broker/groupings_view.h"
+#include "broker/name_policy.h"
+#include "broker/spv.h"
+#include "chain/address.h"
+#include "chain/names.h"
+#include "chain/script.h"
+#include "netd/servers.h"
+
+namespace redoubt::broker {
+
+using namespace engine_detail;
+
+void WalletEngine::start_network() {
+  if (!model_ || server_.host.empty()) return;
+  session_.reset();
+  status_.connected = false;
+  headers_busy_ = false;
+  status_.pending = 0;
+  const unsigned gen = ++session_gen_;
+  tasks_.add(run_session().catch_([this, gen](kj::Exception&& e) {
+    if (gen != session_gen_) return;
+    drop_session(ipc::from_exception(e).what());
+  }));
+}
+
+kj::Promise<void> WalletEngine::run_session() {
+  auto cfg = netd_config_from_env(options_.proxy, schema_network(options_.network));
+  auto netd = sup_.network();
+  const unsigned gen = session_gen_;
+  return configure_netd(netd, cfg)
+      .then([this, netd, gen](ProxyReport proxy) mutable {
+        status_.proxy = proxy.kind + " " + proxy.address + " (from " + proxy.source + ")";
+        notice_("using proxy " + status_.proxy);
+        listener_ = std::make_shared<SessionListener>();
+        listener_->on_header = [this, gen](uint32_t h, chain::Bytes) {
+          if (gen == session_gen_) on_header(h);
+        };
+        listener_->on_status = [this, gen](chain::Bytes sh, chain::Bytes) {
+          if (gen == session_gen_) on_status(std::move(sh));
+        };
+        listener_->on_closed = [this, gen](std::string reason) {
+          if (gen == session_gen_) drop_session("the server connection closed: " + reason);
+        };
+        auto pinned = store_->pinned_certificate(server_key()).value_or(chain::Bytes{});
+        return open_session(netd, server_, pinned, "", listener_);
+      })
+      .then([this](OpenedSession opened) {
+        if (server_.tls && !opened.certificate.empty() &&
+            !store_->pinned_certificate(server_key())) {
+          // Trust on first use; netd refuses a changed certificate later.
+          store_->pin_certificate(server_key(), opened.certificate);
+        }
+        session_ = std::move(opened.session);
+        status_.connected = true;
+        status_.error.clear();
+        return session_->subscribe_headers();
+      })
+      .then([this](std::pair<uint32_t, chain::Bytes> tip) {
+        status_.server_height = static_cast<int32_t>(tip.first);
+        // Counted as pending until the queue is processed, so nobody is told
+        // "synced" halfway (a one-shot command would end the tree then).
+        status_.pending++;
+        return sync_headers();
+      })
+      .then([this] { return subscribe_all(model_->addresses()); })
+      .then([this] { return process_queue(); })
+      .then([this] {
+        status_.pending--;
+        maybe_synced();
+      });
+}
+
+kj::Promise<void> WalletEngine::sync_headers() {
+  return sync_headers_from(0, 0);
+}
+
+// Fetches headers from `from` (0: our tip + 1) to the server's tip. When the
+// first header does not link to ours (a reorg replaced our tip), it walks
+// back in doubling steps (8, 16, ... 4096 blocks) and asks again from there:
+// the headers we share are skipped by HeaderChain::connect and the other
+// branch is followed only if it has more work. Deeper than that, or any
+// header that does not verify, and the server is dropped.
+kj::Promise<void> WalletEngine::sync_headers_from(int32_t from, int32_t back) {
+  if (!session_) return kj::READY_NOW;
+  int32_t start = from > 0 ? from : chain_->height() + 1;
+  status_.height = chain_->height();
+  if (start > status_.server_height) {
+    headers_busy_ = false;
+    return kj::READY_NOW;
+  }
+  headers_busy_ = true;
+  uint32_t count = static_cast<uint32_t>(
+      std::min<int64_t>(HeaderChain::kMaxChunk, status_.server_height - start + 1));
+  return session_->get_headers(static_cast<uint32_t>(start), count)
+      .then([this, start, back](std::vector<chain::Bytes> raw) -> kj::Promise<void> {
+        if (raw.empty()) {
+          headers_busy_ = false;
+          return kj::READY_NOW;
+        }
+        ConnectResult r = chain_->connect(start, raw);
+        switch (r.status) {
+          case ConnectResult::Status::kNotConnected:
+            if (back < 4096 && start > 1) {
+              int32_t step = back == 0 ? 8 : back * 2;
+              return sync_headers_from(std::max(1, start - step), step);
+            }
+            [[fallthrough]];
+          case ConnectResult::Status::kRejected:
+            headers_busy_ = false;
+            ipc::fail(ErrorCode::kVerification,
+                      "the server sent headers that do not verify (height " +
+                          std::to_string(r.bad_height) + ": " + r.reason +
+                          "); nothing was stored and the server was dropped");
+          case ConnectResult::Status::kReorged:
+            notice_("reorganisation: the chain changed above height " +
+                    std::to_string(*r.fork_height));
+            model_->rollback_above(*r.fork_height);
+            break;
+          default:
+            break;
+        }
+        status_.height = chain_->height();
+        return sync_headers_from(0, 0);
+      });
+}
+
+kj::Promise<void> WalletEngine::subscribe_all(std::vector<AddressRecord> addrs) {
+  if (!session_ || addrs.empty()) return kj::READY_NOW;
+  AddressRecord a = addrs.back();
+  addrs.pop_back();
+  chain::Bytes sh = scripthash_of(a.script);
+  return session_->subscribe_scripthash(sh)
+      .then([this, sh](chain::Bytes status) -> kj::Promise<void> {
+        if (status.empty()) return kj::READY_NOW;  // never used
+        return sync_scripthash(sh);
+      })
+      .then([this, addrs = std::move(addrs)]() mutable { return subscribe_all(std::move(addrs)); });
+}
+
+kj::Promise<void> WalletEngine::sync_scripthash(chain::Bytes sh) {
+  if (!session_) return kj::READY_NOW;
+  status_.pending++;
+  return session_->get_history(sh)
+      .then([this](std::vector<UnverifiedHistoryEntry> entries) {
+        kj::Promise<void> chain = kj::READY_NOW;
+        for (const auto& e : entries) {
+          auto known = model_->transaction(e.txid);
+          int32_t h = e.height > 0 ? e.height : kUnconfirmedHeight;
+          if (known && known->height == h && (h == 0 || known->verified)) continue;
+          chain = chain.then([this, e, h] { return fetch_tx(e.txid, h); });
+        }
+        return chain;
+      })
+      .then(
+          [this] {
+            status_.pending--;
+            maybe_synced();
+          },
+          [this](kj::Exception&& e) {
+            status_.pending--;
+            kj::throwFatalException(kj::mv(e));
+          });
+}
+
+kj::Promise<void> WalletEngine::fetch_tx(chain::Hash256 txid, int32_t height) {
+  return session_->get_transaction(txid).then([this, txid, height](chain::Bytes raw) {
+    if (height <= 0 || height > chain_->height()) {
+      // Unconfirmed (or above our verified tip): only the hash can be checked.
+      SpvVerdict v = verify_tx_bytes(txid, raw);
+      if (!v.ok()) {
+        ipc::fail(ErrorCode::kVerification,
+                  "the server sent a transaction that does not match its txid (" + v.detail + ")");
+      }
+      auto applied = model_->apply_transaction(*v.tx, kUnconfirmedHeight, -1, false, false,
+                                               static_cast<int64_t>(time(nullptr)));
+      return subscribe_all(applied.new_addresses);
+    }
+    return session_->get_merkle(txid, static_cast<uint32_t>(height))
+        .then([this, txid, height, raw = std::move(raw)](UnverifiedMerkle m) {
+          MerkleProof proof;
+          proof.height = static_cast<int32_t>(m.block_height);
+          proof.position = m.pos;
+          for (const auto& b : m.branch) proof.branch.emplace_back(b.begin(), b.end());
+          SpvVerdict v = verify_confirmed_tx(*chain_, txid, raw, height, proof);
+          if (!v.ok()) {
+            ipc::fail(ErrorCode::kVerification,
+                      std::string("the server's proof for a transaction did not verify (") +
+                          spv_reason_name(v.reason) + ": " + v.detail +
+                          "); nothing was stored and the server was dropped");
+          }
+          auto applied = model_->apply_transaction(*v.tx, height, static_cast<int32_t>(m.pos), true,
+                                                   false, static_cast<int64_t>(time(nullptr)));
+          return subscribe_all(applied.new_addresses);
+        });
+  });
+}
+
+void WalletEngine::on_header(uint32_t height) {
+  status_.server_height = static_cast<int32_t>(height);
+  if (headers_busy_) return;
+  status_.pending++;
+  tasks_.add(sync_headers()
+                 .then([this] {
+                   // Confirmations changed: refresh every used address.
+                   kj::Promise<void> p = kj::READY_NOW;
+                   for (const auto& a : model_->addresses()) {
+                     if (!a.used) continue;
+                     chain::Bytes sh = scripthash_of(a.script);
+                     p = p.then([this, sh] { return sync_scripthash(sh); });
+                   }
+                   return p;
+                 })
+                 .then([this] { return process_queue(); })
+                 .then([this] {
+                   status_.pending--;
+                   maybe_synced();
+                 })
+                 .catch_([this](kj::Exception&& e) {
+                   status_.pending--;
+                   drop_session(ipc::from_exception(e).what());
+                 }));
+}
+
+void WalletEngine::on_status(chain::Bytes sh) {
+  tasks_.add(sync_scripthash(std::move(sh)).catch_([this](kj::Exception&& e) {
+    drop_session(ipc::from_exception(e).what());
+  }));
+}
+
+}  // namespace redoubt::broker
