@@ -182,6 +182,25 @@ TEST_F(Tui, CancelBroadcastsNothingAndFreesTheCoins) {
   EXPECT_TRUE(history().size() == 1) << history().dump();
 }
 
+TEST_F(Tui, LiveUpdatesArriveWithoutAKey) {
+  create();
+  std::string addr = address();
+  PtySession s(tui_argv());
+  ASSERT_TRUE(wait_confirmed(s, "0.00000000")) << s.screen().text();
+  // A payment reaches the mempool: the broker's events update the screen.
+  universe().fund(addr, 200'000'000, /*confirm=*/false);
+  ASSERT_TRUE(s.wait_for([](const VtScreen& v) {
+    return v.line_with("  unconfirmed ").find("2.00000000") != std::string::npos;
+  })) << s.screen().text();
+  // A block: the sync line moves to the new height, the coins confirm.
+  universe().mine(1);
+  std::string h = std::to_string(universe().height());
+  ASSERT_TRUE(s.wait_text("] " + h + "/" + h + " 100%")) << s.screen().text();
+  EXPECT_TRUE(wait_confirmed(s, "2.00000000")) << s.screen().text();
+  s.type("q");
+  EXPECT_EQ(s.wait_exit(), 0);
+}
+
 TEST_F(Tui, ResizeRedrawsAtTheNewSize) {
   create();
   PtySession s(tui_argv(), 24, 80);
