@@ -2,6 +2,8 @@
 // universe through the real confined process tree: navigate, send with
 // keyd's summary and confirmation, cancel, resize, and quit restoring the
 // terminal.
+#include <fstream>
+
 #include "tests/e2e/e2e_driver.h"
 #include "tests/e2e/tui_driver.h"
 
@@ -126,6 +128,40 @@ TEST_F(Tui, BrokerKilledStillRestoresTheTerminal) {
     restored = (s.modes().c_lflag & (ECHO | ICANON)) == (ECHO | ICANON);
   }
   EXPECT_TRUE(restored) << "echo and canonical mode back after the broker died";
+  EXPECT_FALSE(s.screen().alternate());
+}
+
+// The broker's child named `comm` (e.g. "redoubt-ui"), or -1.
+pid_t child_named(pid_t parent, const std::string& comm) {
+  std::ifstream children("/proc/" + std::to_string(parent) + "/task/" + std::to_string(parent) +
+                         "/children");
+  pid_t c;
+  while (children >> c) {
+    std::ifstream f("/proc/" + std::to_string(c) + "/comm");
+    std::string name;
+    std::getline(f, name);
+    if (name == comm) return c;
+  }
+  return -1;
+}
+
+TEST_F(Tui, UiKilledOutrightIsRestartedAndTheTerminalStillRestored) {
+  create();
+  PtySession s(tui_argv());
+  ASSERT_TRUE(s.wait_text("[1 Balance]")) << s.screen().text();
+  pid_t ui = child_named(s.pid(), "redoubt-ui");
+  ASSERT_GT(ui, 0);
+  s.type("2");
+  ASSERT_TRUE(s.wait_text("[2 History]"));
+  kill(ui, SIGKILL);  // no handler runs: the terminal stays raw for now
+  // The supervisor starts a new ui, which opens the interactive mode again.
+  ASSERT_TRUE(s.wait_for([&](const VtScreen& v) {
+    pid_t now = child_named(s.pid(), "redoubt-ui");
+    return now > 0 && now != ui && v.row(0).find("[1 Balance]") != std::string::npos;
+  })) << s.screen().text();
+  s.type("q");
+  s.wait_exit();
+  EXPECT_EQ(s.modes().c_lflag, s.initial_modes().c_lflag) << "the broker put the user's modes back";
   EXPECT_FALSE(s.screen().alternate());
 }
 
