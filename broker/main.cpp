@@ -196,6 +196,11 @@ int main(int argc, char** argv) {
   }
   ctx.engine = engine.get();
   events.attach(*engine);
+  // The interactive ui restores the terminal on its own way out; if it was
+  // killed outright (SIGKILL, OOM), the broker puts the modes back. Saved
+  // before the ui exists, so they are the user's modes, never the ui's raw ones.
+  termios saved{};
+  bool tui = ctx.interactive && ctx.options.command.empty() && tcgetattr(0, &saved) == 0;
   supervisor.start();
   std::unique_ptr<broker::Daemon> daemon;
   if (daemon_mode) {
@@ -227,10 +232,6 @@ int main(int argc, char** argv) {
   };
   auto sigint = on_signal(SIGINT, ui::kExitInterrupted).eagerlyEvaluate(nullptr);
   auto sigterm = on_signal(SIGTERM, ui::kExitTerminated).eagerlyEvaluate(nullptr);
-  // The interactive ui restores the terminal on its own way out; if it was
-  // killed outright (SIGKILL, OOM), the broker puts the modes back.
-  termios saved{};
-  bool tui = ctx.interactive && ctx.options.command.empty() && tcgetattr(0, &saved) == 0;
   int code = supervisor.done().wait(io.waitScope);
   if (daemon) daemon->finish(code);
   if (tui) {
