@@ -4,6 +4,7 @@
 
 #include "broker/groupings_view.h"
 #include "broker/message_signing.h"
+#include "broker/wallet_events.h"
 #include "chain/address.h"
 #include "chain/names.h"
 #include "ipc/errors.h"
@@ -93,13 +94,13 @@ void fill_name(ipc::schema::NameInfo::Builder out, const NameView& v) {
 
 kj::Promise<void> WalletServer::invocation(InvocationContext context) {
   auto inv = context.getResults().initInvocation();
-  const auto& cmd = ctx_.options.command;
+  const auto& cmd = inv_.command;
   auto args = inv.initArgs(cmd.size());
   for (size_t i = 0; i < cmd.size(); ++i) args.set(i, cmd[i]);
-  inv.setJson(ctx_.options.json);
+  inv.setJson(inv_.json);
   inv.setNetwork(schema_network(ctx_.options.network));
   inv.setDatadir(ctx_.options.datadir);
-  inv.setInteractive(ctx_.interactive);
+  inv.setInteractive(inv_.interactive);
   inv.setAttempt(attempt_);
   return kj::READY_NOW;
 }
@@ -130,7 +131,7 @@ kj::Promise<void> WalletServer::getInfo(GetInfoContext context) {
     procs[0].setAnswered(true);
     procs[0].initInfo().setProcess("broker");
     for (int i = 0; i < kRoleCount; ++i) {
-      fill_process(procs[i + 1], ctx_.supervisor->status(static_cast<Role>(i)));
+      fill_process(procs[i + 1], child(static_cast<Role>(i)));
     }
   });
 }
@@ -317,7 +318,10 @@ kj::Promise<void> WalletServer::payTo(PayToContext context) {
       .then([this, req = std::move(req)](SyncStatus) mutable {
         return ctx_.engine->pay(std::move(req));
       })
-      .then([context](SendOutcome o) mutable { fill_send(context.getResults().initResult(), o); });
+      .then([this, context](SendOutcome o) mutable {
+        if (o.signed_by_keyd && !o.broadcast) held_.insert(txid_hex(o.txid));
+        fill_send(context.getResults().initResult(), o);
+      });
 }
 
 kj::Promise<void> WalletServer::signTransaction(SignTransactionContext context) {
@@ -341,8 +345,10 @@ kj::Promise<void> WalletServer::broadcast(BroadcastContext context) {
       .then([this, raw = std::move(raw), stream](SyncStatus) mutable {
         return ctx_.engine->broadcast(std::move(raw), stream);
       })
-      .then(
-          [context](chain::Hash256 txid) mutable { context.getResults().setTxid(txid_hex(txid)); });
+      .then([this, context](chain::Hash256 txid) mutable {
+        held_.erase(txid_hex(txid));
+        context.getResults().setTxid(txid_hex(txid));
+      });
 }
 
 kj::Promise<void> WalletServer::audit(AuditContext context) {
@@ -353,7 +359,7 @@ kj::Promise<void> WalletServer::audit(AuditContext context) {
     bool ok = true;
     for (int i = 0; i < kRoleCount; ++i) {
       Role r = static_cast<Role>(i);
-      const ChildStatus& st = ctx_.supervisor->status(r);
+      const ChildStatus& st = child(r);
       sandbox::AuditInput in;
       in.reference_pid = getpid();
       in.reported_landlock_abi = st.answered ? st.landlock_abi : -1;
@@ -467,6 +473,23 @@ kj::Promise<void> WalletServer::verifyMessage(VerifyMessageContext context) {
   chain::Bytes message(p.getMessage().begin(), p.getMessage().end());
   context.getResults().setValid(
       verify_message(*ctx_.engine, p.getAddress(), message, p.getSignature()));
+  return kj::READY_NOW;
+}
+
+kj::Promise<void> WalletServer::subscribe(SubscribeContext context) {
+  if (ctx_.events != nullptr) ctx_.events->subscribe(context.getParams().getEvents());
+  return kj::READY_NOW;
+}
+
+kj::Promise<void> WalletServer::discard(DiscardContext context) {
+  std::string txid = context.getParams().getTxid();
+  if (held_.erase(txid) == 0) {
+    ipc::fail(ipc::ErrorCode::kUsage, "discard: " + txid + " was not built by this ui and held back");
+  }
+  auto& model = ctx_.engine->model();
+  chain::Hash256 h = chain::hash_from_hex_reversed(txid);
+  auto rec = model.transaction(h);
+  if (rec && rec->local && rec->height <= 0) model.remove_transaction(h);
   return kj::READY_NOW;
 }
 

@@ -2,6 +2,7 @@
 // Proto requests to the broker's supervisor and wallet engine.
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -21,12 +22,22 @@ struct BrokerContext {
   class WalletEngine* engine = nullptr;
   Config config;                 // effective configuration, each value with its source
   std::string user_config_file;  // where `setconfig` writes ("" = none)
+  class WalletEventHub* events = nullptr;  // Wallet.subscribe
+};
+
+// What one ui was started to run (a one-shot run's command line, or a
+// daemon client's).
+struct UiInvocation {
+  std::vector<std::string> command;
+  bool json = false;
+  bool interactive = false;
 };
 
 class WalletServer final : public ipc::schema::Wallet::Server {
  public:
-  // `attempt`: how many uis were started before this one in this run.
-  WalletServer(BrokerContext& ctx, unsigned attempt) : ctx_(ctx), attempt_(attempt) {}
+  // `attempt`: how many times this ui was restarted; `ui`: its supervisor id.
+  WalletServer(BrokerContext& ctx, unsigned attempt, UiId ui, UiInvocation inv)
+      : ctx_(ctx), attempt_(attempt), ui_(ui), inv_(std::move(inv)) {}
 
  protected:
   kj::Promise<void> invocation(InvocationContext context) override;
@@ -60,12 +71,23 @@ class WalletServer final : public ipc::schema::Wallet::Server {
   // wallet_server_config.cpp
   kj::Promise<void> getConfig(GetConfigContext context) override;
   kj::Promise<void> setConfig(SetConfigContext context) override;
+  kj::Promise<void> subscribe(SubscribeContext context) override;
+  kj::Promise<void> discard(DiscardContext context) override;
 
  private:
   void record_accounts(capnp::List<ipc::schema::Account>::Reader accounts);
 
   BrokerContext& ctx_;
   unsigned attempt_;
+  UiId ui_;
+  UiInvocation inv_;
+  // keyd's or netd's status, or this ui's own.
+  const ChildStatus& child(Role r) const {
+    return r == Role::kUi ? ctx_.supervisor->ui_status(ui_) : ctx_.supervisor->status(r);
+  }
+  // Built by this ui with payTo(broadcast=false), not broadcast yet: the
+  // only transactions `discard` may forget.
+  std::set<std::string> held_;
 };
 
 }  // namespace redoubt::broker

@@ -191,8 +191,12 @@ interface Wallet {
   stop @31 () -> ();
   # The ui reports its exit code just before it exits.
   finish @32 (exitCode :Int32) -> ();
+  # Forgets a transaction this ui had built with payTo(broadcast=false) and
+  # not broadcast (the user cancelled at the confirmation screen), so its
+  # coins are spendable again. Any other txid is refused.
+  discard @33 (txid :Text) -> ();
   # keyd's current sealing key (X25519 public key), relayed from keyd.
-  sealingKey @33 () -> (publicKey :Data);
+  sealingKey @34 () -> (publicKey :Data);
 }
 
 # The ui's own bootstrap, so the broker can check it is alive.

@@ -1,6 +1,8 @@
 // redoubt-ui: the only process that touches the terminal. It asks the broker
 // for the command line over IPC, runs the command against the Wallet
 // capability, prints the result and exits with the command's exit code.
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -13,6 +15,8 @@
 #include "sandbox/confine.h"
 #include "ui/commands.h"
 #include "ui/exit_codes.h"
+#include "ui/password.h"
+#include "ui/tui/app.h"
 
 namespace {
 
@@ -47,10 +51,19 @@ class UiServer final : public Ui::Server {
 
 int main() {
   using namespace redoubt;
+  // fd 4, when the broker passed one, is the --password-fd: checked first,
+  // before the event loop can open an fd of its own there.
+  if (fcntl(ui::kSecretFd, F_GETFD) != -1) ui::use_secret_fd(ui::kSecretFd);
   // A password may pass through here on its way to keyd: no core, no ptrace.
   prctl(PR_SET_DUMPABLE, 0);
   struct rlimit no_core = {0, 0};
   setrlimit(RLIMIT_CORE, &no_core);
+  // SIGHUP rather than SIGKILL when the broker dies (sandbox/spawn sets
+  // SIGKILL): the interactive mode catches it to restore the terminal, then
+  // exits; everywhere else its default action ends the process just the same.
+  // Set here because prctl is not in the ui's seccomp policy.
+  prctl(PR_SET_PDEATHSIG, SIGHUP);
+  if (getppid() == 1) return ui::kExitInternal;  // the broker is already gone
 
   // Sealing secrets to keyd needs OpenSSL ready before the confinement.
   ipc::sealed::warm_up();
@@ -69,6 +82,8 @@ int main() {
               auto inv = r.getInvocation();
               std::vector<std::string> args;
               for (auto a : inv.getArgs()) args.emplace_back(a.cStr());
+              // No command on a terminal: the interactive mode.
+              bool tui = args.empty() && inv.getInteractive();
               std::string name = args.empty() ? "help" : args[0];
               if (!args.empty()) args.erase(args.begin());
               // The command context (and its Wallet client) lives exactly as
@@ -77,7 +92,8 @@ int main() {
                   wallet, std::move(args), inv.getJson(), inv.getInteractive(), inv.getAttempt(),
                   ctx.io.provider->getTimer(), inv.getNetwork()});
               auto& ref = *cmd;
-              return ui::run_invocation(ref, name)
+              return (tui ? ui::tui::run_interactive(ref, ctx.io.unixEventPort)
+                          : ui::run_invocation(ref, name))
                   .then([&ctx](int code) {
                     std::cout.flush();
                     ctx.exit_code = code;
