@@ -91,8 +91,10 @@ interface Signer {
   accounts @7 () -> (accounts :List(Account));
   signTransaction @8 (request :SignRequest) -> (signedTx :Data, summary :SignSummary);
   signMessage @9 (path :List(UInt32), message :Data) -> (signature :Text, address :Text);
-  # Deterministic name_new salt (recoverable from the seed).
-  nameSalt @10 (name :Data) -> (salt :Data);
+  # Deterministic name_new salt (recoverable from the seed): HKDF of the
+  # private key at `path` (below the account: the name_new output's
+  # address), as Electrum-NMC and Namecoin Core derive it.
+  nameSalt @10 (name :Data, path :List(UInt32)) -> (salt :Data);
   # keyd's X25519 public key for this process's life (a new one after a
   # restart; blobs sealed to the old one no longer open).
   sealingKey @11 () -> (publicKey :Data);

@@ -293,7 +293,8 @@ kj::Promise<void> SignerServer::signMessage(SignMessageContext context) {
 
 kj::Promise<void> SignerServer::nameSalt(NameSaltContext context) {
   return guarded([&] {
-    chain::Bytes salt = signer_->name_salt(span(context.getParams().getName()));
+    auto p = context.getParams();
+    chain::Bytes salt = signer_->name_salt(span(p.getName()), key_path(p.getPath()));
     context.getResults().setSalt(as_data(salt));
   });
 }

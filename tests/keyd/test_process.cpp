@@ -219,6 +219,7 @@ TEST_F(KeydProcessTest, RestoreKnownSeedToKnownAddress) {
                                     chain::regtest_params()));
   auto salt = keyd_->signer().nameSaltRequest();
   salt.setName(bytes(std::string_view("d/redoubt")));
+  salt.initPath(2).set(1, 3);
   EXPECT_EQ(salt.send().wait(keyd_->ws()).getSalt().size(), chain::kNameSaltLength);
 }
 
