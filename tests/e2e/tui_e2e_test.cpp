@@ -98,6 +98,28 @@ TEST_F(Tui, NavigatesBalanceHistoryAddressesNames) {
   EXPECT_EQ(s.wait_exit(), 0);
 }
 
+TEST_F(Tui, NamesScreenShowsExpiry) {
+  create();
+  // Someone registers d/tui and transfers it to this wallet.
+  universe().name_register("d/tui", "hello");
+  universe().name_update("d/tui", "hello", address(), /*confirm=*/true);
+  Result l = r({"name_list"});
+  ASSERT_EQ(l.rc, 0) << l.err;
+  ASSERT_TRUE(l.json().is_array() && l.json().size() == 1) << l.out;
+  int expires_in = l.json()[0]["expires_in"].get<int>();
+  ASSERT_GT(expires_in, 0);
+  PtySession s(tui_argv());
+  ASSERT_TRUE(s.wait_text("[1 Balance]")) << s.screen().text();
+  s.type("4");
+  ASSERT_TRUE(s.wait_text("d/tui")) << s.screen().text();
+  std::string line = s.screen().line_with("d/tui");
+  EXPECT_NE(line.find("expires in " + std::to_string(expires_in) + " blocks"), std::string::npos)
+      << line;
+  EXPECT_NE(line.find("hello"), std::string::npos) << line;
+  s.type("q");
+  EXPECT_EQ(s.wait_exit(), 0);
+}
+
 TEST_F(Tui, QuitRestoresTheTerminal) {
   create();
   PtySession s(tui_argv());
