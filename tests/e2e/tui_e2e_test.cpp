@@ -187,6 +187,24 @@ TEST_F(Tui, UiKilledOutrightIsRestartedAndTheTerminalStillRestored) {
   EXPECT_FALSE(s.screen().alternate());
 }
 
+TEST_F(Tui, BrokerNoticesAppearOnTheScreenNotOverIt) {
+  create();
+  PtySession s(tui_argv(), 24, 200);  // the whole notice on one line
+  ASSERT_TRUE(s.wait_text("confined (audit ok)")) << s.screen().text();
+  pid_t keyd = child_named(s.pid(), "redoubt-keyd");
+  ASSERT_GT(keyd, 0);
+  kill(keyd, SIGKILL);
+  ASSERT_TRUE(s.wait_for([](const VtScreen& v) {
+    std::string n = v.line_with("notice: ");
+    return n.find("keyd was killed") != std::string::npos &&
+           n.find("the wallet is locked") != std::string::npos;
+  })) << s.screen().text();
+  EXPECT_EQ(s.raw().find("redoubt: keyd"), std::string::npos)
+      << "the broker's notice went to the ui, not to stderr over the screen";
+  s.type("q");
+  EXPECT_EQ(s.wait_exit(), 0);
+}
+
 TEST_F(Tui, SendShowsKeydSummaryAndBroadcastsOnConfirm) {
   funded();
   std::string other = datadir() + "/other";
