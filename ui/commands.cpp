@@ -130,7 +130,8 @@ kj::Promise<int> cmd_help(CommandContext& ctx) {
   }
   std::cout << "usage: redoubt [--datadir DIR] [--network mainnet|testnet|regtest] [--json]\n"
                "               [--proxy unix:PATH|socks5:HOST:PORT|none] [--server HOST:PORT:s|t]\n"
-               "               COMMAND [ARGS]\n";
+               "               [--password-fd N] COMMAND [ARGS]\n"
+               "       redoubt daemon | stop   (commands then run through the daemon)\n";
   std::map<std::string, std::vector<const Command*>> groups;
   std::vector<std::string> order;
   for (const auto& c : commands()) {
@@ -147,6 +148,12 @@ kj::Promise<int> cmd_help(CommandContext& ctx) {
   }
   std::cout << "\n'redoubt COMMAND --help' shows one command.\n";
   return kExitOk;
+}
+
+// The broker runs `daemon` itself; only `daemon --help` reaches the ui.
+kj::Promise<int> cmd_daemon(CommandContext&) {
+  std::cerr << "redoubt: daemon is run by the broker ('redoubt daemon'), not inside a command\n";
+  return kExitUsage;
 }
 
 int exit_code_for(ipc::ErrorCode code) {
@@ -280,6 +287,9 @@ const std::vector<Command>& commands() {
        "Save a setting in your redoubt.conf (atomically); used from the next start.", false,
        cmd_setconfig},
       {"stop", "General", "stop", "Stop the daemon.", false, cmd_stop},
+      {"daemon", "General", "daemon",
+       "Keep the tree running and synced; later commands run through it (a ui per command).",
+       true, cmd_daemon},
   };
   return table;
 }
