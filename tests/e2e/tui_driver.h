@@ -179,6 +179,7 @@ class PtySession {
     return t;
   }
   pid_t pid() const { return pid_; }
+  const std::string& raw() const { return raw_; }
 
   void type(const std::string& keys) {
     // One key sequence per write, as a person types: the ui reads each whole.

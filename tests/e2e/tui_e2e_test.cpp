@@ -187,6 +187,29 @@ TEST_F(Tui, UiKilledOutrightIsRestartedAndTheTerminalStillRestored) {
   EXPECT_FALSE(s.screen().alternate());
 }
 
+TEST_F(Tui, BrokerNoticesAppearOnTheScreenNotOverIt) {
+  create();
+  PtySession s(tui_argv());
+  ASSERT_TRUE(s.wait_text("confined (audit ok)")) << s.screen().text();
+  pid_t keyd = child_named(s.pid(), "redoubt-keyd");
+  ASSERT_GT(keyd, 0);
+  kill(keyd, SIGKILL);
+  // A long notice wraps onto a second line above the key help.
+  ASSERT_TRUE(s.wait_for([](const VtScreen& v) {
+    for (int r = 0; r + 1 < v.rows(); ++r) {
+      if (v.row(r).rfind("notice: ", 0) != 0) continue;
+      std::string n = v.row(r) + v.row(r + 1);
+      return n.find("keyd was killed") != std::string::npos &&
+             n.find("the wallet is locked until you unlock it again") != std::string::npos;
+    }
+    return false;
+  })) << s.screen().text();
+  EXPECT_EQ(s.raw().find("redoubt: keyd"), std::string::npos)
+      << "the broker's notice went to the ui, not to stderr over the screen";
+  s.type("q");
+  EXPECT_EQ(s.wait_exit(), 0);
+}
+
 TEST_F(Tui, SendShowsKeydSummaryAndBroadcastsOnConfirm) {
   funded();
   std::string other = datadir() + "/other";
