@@ -312,6 +312,18 @@ kj::Promise<void> WalletServer::payTo(PayToContext context) {
       .then([context](SendOutcome o) mutable { fill_send(context.getResults().initResult(), o); });
 }
 
+kj::Promise<void> WalletServer::bumpFee(BumpFeeContext context) {
+  auto p = context.getParams();
+  std::string txid = p.getTxid();
+  int64_t rate = p.getFeeRate();
+  chain::Bytes password(p.getPassword().begin(), p.getPassword().end());
+  return ctx_.engine->synced()
+      .then([this, txid, rate, password](SyncStatus) mutable {
+        return ctx_.engine->bump_fee(txid, rate, std::move(password));
+      })
+      .then([context](SendOutcome o) mutable { fill_send(context.getResults().initResult(), o); });
+}
+
 kj::Promise<void> WalletServer::signTransaction(SignTransactionContext context) {
   auto p = context.getParams();
   chain::Bytes raw(p.getUnsignedTx().begin(), p.getUnsignedTx().end());
