@@ -133,6 +133,7 @@ void WalletEngine::drop_session(const std::string& why) {
 }
 
 void WalletEngine::maybe_synced() {
+  if (progress_) progress_(status_);
   if (!status_.connected || headers_busy_ || status_.pending != 0) return;
   status_.height = chain_->height();
   for (auto& w : waiters_) {

@@ -128,6 +128,8 @@ class WalletEngine {
   // Resolves once headers and every subscribed address are caught up.
   kj::Promise<SyncStatus> synced();
   SyncStatus status() const { return status_; }
+  // Called whenever the sync status moves (headers connected, an address done).
+  void on_progress(std::function<void(const SyncStatus&)> f) { progress_ = std::move(f); }
 
   WalletModel& model();
   HeaderChain& headers() { return *chain_; }
@@ -187,6 +189,7 @@ class WalletEngine {
   Supervisor& sup_;
   Options options_;
   std::function<void(const std::string&)> notice_;
+  std::function<void(const SyncStatus&)> progress_;
   const chain::NetworkParams& params_;
   std::filesystem::path db_path_;
   std::unique_ptr<Store> store_;

@@ -130,6 +130,7 @@ kj::Promise<void> WalletEngine::sync_headers_from(int32_t from, int32_t back) {
             break;
         }
         status_.height = chain_->height();
+        if (progress_) progress_(status_);
         return sync_headers_from(0, 0);
       });
 }

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -16,6 +17,7 @@
 #include "broker/engine.h"
 #include "broker/options.h"
 #include "broker/supervisor.h"
+#include "broker/wallet_events.h"
 #include "broker/wallet_server.h"
 #include "netd/proxy.h"
 #include "ui/exit_codes.h"
@@ -133,17 +135,19 @@ int main(int argc, char** argv) {
     return kj::heap<broker::WalletServer>(ctx, ctx.ui_starts++);
   });
   ctx.supervisor = &supervisor;
+  broker::WalletEventHub events;  // notices go to a subscribed ui, else stderr
+  ctx.events = &events;
   std::unique_ptr<broker::WalletEngine> engine;
   try {
     engine = std::make_unique<broker::WalletEngine>(
-        io, supervisor, ctx.options,
-        [](const std::string& m) { fprintf(stderr, "redoubt: %s\n", m.c_str()); });
+        io, supervisor, ctx.options, [&events](const std::string& m) { events.notice(m); });
   } catch (const std::exception& e) {
     // A corrupt or foreign wallet file: say so and leave it exactly as it is.
     fprintf(stderr, "redoubt: %s\n", e.what());
     return ui::kExitCorrupt;
   }
   ctx.engine = engine.get();
+  events.attach(*engine);
   supervisor.start();
   // The main server session starts once netd is up (its hello has answered).
   auto net_start =
@@ -155,5 +159,15 @@ int main(int argc, char** argv) {
   };
   auto sigint = on_signal(SIGINT, ui::kExitInterrupted).eagerlyEvaluate(nullptr);
   auto sigterm = on_signal(SIGTERM, ui::kExitTerminated).eagerlyEvaluate(nullptr);
-  return supervisor.done().wait(io.waitScope);
+  // The interactive ui restores the terminal on its own way out; if it was
+  // killed outright (SIGKILL, OOM), the broker puts the modes back.
+  termios saved{};
+  bool tui = ctx.interactive && ctx.options.command.empty() && tcgetattr(0, &saved) == 0;
+  int code = supervisor.done().wait(io.waitScope);
+  if (tui) {
+    tcsetattr(0, TCSAFLUSH, &saved);
+    static constexpr char kMainScreen[] = "\x1b[0m\x1b[?25h\x1b[?1049l";
+    (void)!write(1, kMainScreen, sizeof kMainScreen - 1);
+  }
+  return code;
 }

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "broker/groupings_view.h"
+#include "broker/wallet_events.h"
 #include "chain/address.h"
 #include "chain/names.h"
 #include "ipc/errors.h"
@@ -309,7 +310,10 @@ kj::Promise<void> WalletServer::payTo(PayToContext context) {
       .then([this, req = std::move(req)](SyncStatus) mutable {
         return ctx_.engine->pay(std::move(req));
       })
-      .then([context](SendOutcome o) mutable { fill_send(context.getResults().initResult(), o); });
+      .then([this, context](SendOutcome o) mutable {
+        if (o.signed_by_keyd && !o.broadcast) held_.insert(txid_hex(o.txid));
+        fill_send(context.getResults().initResult(), o);
+      });
 }
 
 kj::Promise<void> WalletServer::bumpFee(BumpFeeContext context) {
@@ -345,8 +349,10 @@ kj::Promise<void> WalletServer::broadcast(BroadcastContext context) {
       .then([this, raw = std::move(raw), stream](SyncStatus) mutable {
         return ctx_.engine->broadcast(std::move(raw), stream);
       })
-      .then(
-          [context](chain::Hash256 txid) mutable { context.getResults().setTxid(txid_hex(txid)); });
+      .then([this, context](chain::Hash256 txid) mutable {
+        held_.erase(txid_hex(txid));
+        context.getResults().setTxid(txid_hex(txid));
+      });
 }
 
 kj::Promise<void> WalletServer::audit(AuditContext context) {
@@ -455,6 +461,23 @@ kj::Promise<void> WalletServer::listAddressGroupings(ListAddressGroupingsContext
       out[i].setBalance(groups[i].balance);
     }
   });
+}
+
+kj::Promise<void> WalletServer::subscribe(SubscribeContext context) {
+  if (ctx_.events != nullptr) ctx_.events->subscribe(context.getParams().getEvents());
+  return kj::READY_NOW;
+}
+
+kj::Promise<void> WalletServer::discard(DiscardContext context) {
+  std::string txid = context.getParams().getTxid();
+  if (held_.erase(txid) == 0) {
+    ipc::fail(ipc::ErrorCode::kUsage, "discard: " + txid + " was not built by this ui and held back");
+  }
+  auto& model = ctx_.engine->model();
+  chain::Hash256 h = chain::hash_from_hex_reversed(txid);
+  auto rec = model.transaction(h);
+  if (rec && rec->local && rec->height <= 0) model.remove_transaction(h);
+  return kj::READY_NOW;
 }
 
 }  // namespace redoubt::broker

@@ -2,6 +2,7 @@
 // Proto requests to the broker's supervisor and wallet engine.
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,7 @@ struct BrokerContext {
   class WalletEngine* engine = nullptr;
   Config config;                 // effective configuration, each value with its source
   std::string user_config_file;  // where `setconfig` writes ("" = none)
+  class WalletEventHub* events = nullptr;  // Wallet.subscribe
 };
 
 class WalletServer final : public ipc::schema::Wallet::Server {
@@ -58,12 +60,17 @@ class WalletServer final : public ipc::schema::Wallet::Server {
   // wallet_server_config.cpp
   kj::Promise<void> getConfig(GetConfigContext context) override;
   kj::Promise<void> setConfig(SetConfigContext context) override;
+  kj::Promise<void> subscribe(SubscribeContext context) override;
+  kj::Promise<void> discard(DiscardContext context) override;
 
  private:
   void record_accounts(capnp::List<ipc::schema::Account>::Reader accounts);
 
   BrokerContext& ctx_;
   unsigned attempt_;
+  // Built by this ui with payTo(broadcast=false), not broadcast yet: the
+  // only transactions `discard` may forget.
+  std::set<std::string> held_;
 };
 
 }  // namespace redoubt::broker

@@ -187,6 +187,10 @@ interface Wallet {
   stop @31 () -> ();
   # The ui reports its exit code just before it exits.
   finish @32 (exitCode :Int32) -> ();
+  # Forgets a transaction this ui had built with payTo(broadcast=false) and
+  # not broadcast (the user cancelled at the confirmation screen), so its
+  # coins are spendable again. Any other txid is refused.
+  discard @33 (txid :Text) -> ();
 }
 
 # The ui's own bootstrap, so the broker can check it is alive.

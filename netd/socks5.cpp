@@ -127,8 +127,9 @@ std::string socks_reply_message(uint8_t code) {
     case 0x00:
       return "succeeded";
     case 0x01:
-      return "the proxy reported a general failure (Tor could not build a circuit or reach "
-             "the server)";
+      return "Tor reported a general failure: it could not build a circuit or the server "
+             "refused or did not answer (check the server address and port, and that tor is "
+             "connected: its log says; then try again)";
     case 0x02:
       return "the proxy's rules do not allow this connection";
     case 0x03:
@@ -138,7 +139,8 @@ std::string socks_reply_message(uint8_t code) {
     case 0x05:
       return "connection refused by the server";
     case 0x06:
-      return "the connection timed out inside Tor (TTL expired)";
+      return "the connection timed out inside Tor (TTL expired); the server or the Tor network "
+             "is slow or down: try again later or choose another server";
     case 0x07:
       return "the proxy does not support the CONNECT command";
     case 0x08:

@@ -81,16 +81,26 @@ void prewarm_tls() {
 }
 
 Fd connect_first_hop(const ProxyChoice& proxy, const ServerAddress& server, Deadline d) {
-  const std::string via = " (proxy from " + proxy.source + ")";
+  const std::string what =
+      "cannot reach the Tor SOCKS proxy at " + proxy.address + " (proxy from " + proxy.source + ")";
+  // What the user can do about it; the error itself says why (no such file,
+  // refused, permission denied).
+  const std::string advice =
+      ". Is tor running? Start it, or point --proxy or TOR_SOCKS_IPC_PATH at its SocksPort; "
+      "Redoubt does not connect without it";
   switch (proxy.kind) {
     case ProxyKind::unix_socket:
-      return connect_unix_path(proxy.address, d,
-                               "cannot reach the Tor SOCKS proxy at " + proxy.address + via +
-                                   "; not connecting without it");
+      try {
+        return connect_unix_path(proxy.address, d, what);
+      } catch (const NetError& e) {
+        throw NetError(e.what() + advice);
+      }
     case ProxyKind::tcp:
-      return connect_ip(proxy.host, proxy.port, d,
-                        "cannot reach the Tor SOCKS proxy at " + proxy.address + via +
-                            "; not connecting without it");
+      try {
+        return connect_ip(proxy.host, proxy.port, d, what);
+      } catch (const NetError& e) {
+        throw NetError(e.what() + advice);
+      }
     case ProxyKind::transproxy:
     case ProxyKind::none:
       // Direct: the server must be an IP literal, because resolving its name

@@ -1,6 +1,7 @@
 // redoubt-ui: the only process that touches the terminal. It asks the broker
 // for the command line over IPC, runs the command against the Wallet
 // capability, prints the result and exits with the command's exit code.
+#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@
 #include "sandbox/confine.h"
 #include "ui/commands.h"
 #include "ui/exit_codes.h"
+#include "ui/tui/app.h"
 
 namespace {
 
@@ -50,6 +52,12 @@ int main() {
   prctl(PR_SET_DUMPABLE, 0);
   struct rlimit no_core = {0, 0};
   setrlimit(RLIMIT_CORE, &no_core);
+  // SIGHUP rather than SIGKILL when the broker dies (sandbox/spawn sets
+  // SIGKILL): the interactive mode catches it to restore the terminal, then
+  // exits; everywhere else its default action ends the process just the same.
+  // Set here because prctl is not in the ui's seccomp policy.
+  prctl(PR_SET_PDEATHSIG, SIGHUP);
+  if (getppid() == 1) return ui::kExitInternal;  // the broker is already gone
 
   // Filled by lock_down before the broker can ask for it.
   sandbox::ConfineReport report;
@@ -65,6 +73,8 @@ int main() {
               auto inv = r.getInvocation();
               std::vector<std::string> args;
               for (auto a : inv.getArgs()) args.emplace_back(a.cStr());
+              // No command on a terminal: the interactive mode.
+              bool tui = args.empty() && inv.getInteractive();
               std::string name = args.empty() ? "help" : args[0];
               if (!args.empty()) args.erase(args.begin());
               // The command context (and its Wallet client) lives exactly as
@@ -73,7 +83,8 @@ int main() {
                   wallet, std::move(args), inv.getJson(), inv.getInteractive(), inv.getAttempt(),
                   ctx.io.provider->getTimer(), inv.getNetwork()});
               auto& ref = *cmd;
-              return ui::run_invocation(ref, name)
+              return (tui ? ui::tui::run_interactive(ref, ctx.io.unixEventPort)
+                          : ui::run_invocation(ref, name))
                   .then([&ctx](int code) {
                     std::cout.flush();
                     ctx.exit_code = code;

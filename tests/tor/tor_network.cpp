@@ -138,6 +138,15 @@ void TorNetwork::stop() {
   for (auto& n : nodes_) stop_pid(n.pid);
 }
 
+void TorNetwork::stop_client() {
+  stop_pid(client_pid_);
+}
+
+void TorNetwork::start_client() {
+  if (client_pid_ > 0) return;
+  launch(client_dir_, client_torrc_, client_pid_);
+}
+
 void TorNetwork::generate_keys(Node& n) {
   make_private_dir(n.dir + "/keys");
   if (n.authority) {
@@ -304,6 +313,7 @@ void TorNetwork::start() {
            "ConfluxEnabled 0\nVanguardsLiteEnabled 0\n"
            // Fail fast: an unreachable target would otherwise cost 2 minutes.
            "SocksTimeout 30\n";
+      client_torrc_ = c;
       launch(client_dir_, c, client_pid_);
     }
 

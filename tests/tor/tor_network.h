@@ -37,6 +37,11 @@ class TorNetwork {
   // succeed. Throws std::runtime_error (with the logs' tails) on timeout.
   void wait_ready(uint16_t exit_probe_port, std::chrono::seconds budget);
   void stop();
+  // Stops only the client (the wallet's Tor), as when a user's tor
+  // restarts or the network goes away; start_client() brings it back with
+  // the same configuration and state. Call wait_ready() after it.
+  void stop_client();
+  void start_client();
 
   const std::string& socks_path() const { return socks_path_; }
   const std::string& control_path() const { return control_path_; }
@@ -63,7 +68,7 @@ class TorNetwork {
   std::string dir_, socks_path_, control_path_, cookie_path_, onion_host_, resolv_;
   std::vector<Node> nodes_;
   pid_t client_pid_ = -1, service_pid_ = -1;
-  std::string client_dir_, service_dir_;
+  std::string client_dir_, service_dir_, client_torrc_;
 };
 
 // One SOCKS5 CONNECT through a Unix-socket proxy with username/password
