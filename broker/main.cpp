@@ -1,6 +1,8 @@
 // redoubt: the broker. Parses the global options, spawns keyd, netd and the
 // ui, and supervises them until the ui's command is done. Exit codes: see
-// ui/exit_codes.h (the ui's code is the broker's).
+// ui/exit_codes.h (the ui's code is the broker's). With a daemon running
+// (`redoubt daemon`), a command is a client front instead: it hands its
+// terminal and command line to the daemon and exits with the command's code.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -14,6 +16,8 @@
 
 #include "broker/child_dir.h"
 #include "broker/config.h"
+#include "broker/daemon.h"
+#include "broker/daemon_socket.h"
 #include "broker/engine.h"
 #include "broker/options.h"
 #include "broker/supervisor.h"
@@ -42,6 +46,12 @@ void make_private_dir(const std::string& path) {
   if (chmod(path.c_str(), 0700) != 0) {
     throw std::runtime_error("cannot make " + path + " private (chmod 0700)");
   }
+}
+
+bool asks_help(const std::vector<std::string>& cmd) {
+  for (const auto& a : cmd)
+    if (a == "--help" || a == "-h") return true;
+  return false;
 }
 
 }  // namespace
@@ -103,6 +113,39 @@ int main(int argc, char** argv) {
     fprintf(stderr, "redoubt: %s\n", e.what());
     return ui::kExitInternal;
   }
+  // The daemon, its clients and `stop` (docs/architecture.md, "Daemon").
+  const auto& cmd = ctx.options.command;
+  const bool daemon_mode = !cmd.empty() && cmd[0] == "daemon" && !asks_help(cmd);
+  const bool stop_command = cmd.size() == 1 && cmd[0] == "stop";
+  if (daemon_mode && cmd.size() > 1) {
+    fprintf(stderr, "redoubt: daemon takes no arguments (global options go before it)\n");
+    return ui::kExitUsage;
+  }
+  const int password_fd = ctx.options.password_fd;
+  if (password_fd >= 0 && fcntl(password_fd, F_GETFD) == -1) {
+    fprintf(stderr, "redoubt: --password-fd %d: that file descriptor is not open\n", password_fd);
+    return ui::kExitUsage;
+  }
+  std::unique_ptr<broker::DaemonListener> listener;
+  try {
+    const std::string socket = broker::daemon_socket_path(ctx.options, getenv("XDG_RUNTIME_DIR"));
+    if (daemon_mode) {
+      listener = std::make_unique<broker::DaemonListener>(socket);
+    } else if (int sock = broker::connect_daemon(socket); sock >= 0) {
+      broker::ClientRequest req;
+      req.command = cmd;
+      req.json = ctx.options.json;
+      return broker::run_daemon_client(sock, req, password_fd);
+    } else if (stop_command) {
+      fprintf(stderr, "redoubt: no daemon is running for %s (no daemon at %s)\n",
+              ctx.options.datadir.c_str(), socket.c_str());
+      return ui::kExitError;
+    }
+  } catch (const broker::DaemonError& e) {
+    fprintf(stderr, "redoubt: %s\n", e.what());
+    return ui::kExitError;
+  }
+
   const char* net = broker::network_name(ctx.options.network);
   config.keystore_dir = ctx.options.datadir + "/keyd";
   config.keyd_args = {"--datadir", ctx.options.datadir, "--network", net};
@@ -131,9 +174,14 @@ int main(int argc, char** argv) {
   kj::UnixEventPort::captureSignal(SIGTERM);
   auto io = kj::setupAsyncIo();
 
-  broker::Supervisor supervisor(io, config, [&ctx]() -> capnp::Capability::Client {
-    return kj::heap<broker::WalletServer>(ctx, ctx.ui_starts++);
-  });
+  broker::Supervisor supervisor(io, config,
+                                [&ctx](broker::UiId id, unsigned attempt,
+                                       const broker::UiLaunch& l) -> capnp::Capability::Client {
+                                  ctx.ui_starts++;
+                                  return kj::heap<broker::WalletServer>(
+                                      ctx, attempt, id,
+                                      broker::UiInvocation{l.command, l.json, l.interactive});
+                                });
   ctx.supervisor = &supervisor;
   broker::WalletEventHub events;  // notices go to a subscribed ui, else stderr
   ctx.events = &events;
@@ -148,22 +196,44 @@ int main(int argc, char** argv) {
   }
   ctx.engine = engine.get();
   events.attach(*engine);
+  // The interactive ui restores the terminal on its own way out; if it was
+  // killed outright (SIGKILL, OOM), the broker puts the modes back. Saved
+  // before the ui exists, so they are the user's modes, never the ui's raw ones.
+  termios saved{};
+  bool tui = ctx.interactive && ctx.options.command.empty() && tcgetattr(0, &saved) == 0;
   supervisor.start();
+  std::unique_ptr<broker::Daemon> daemon;
+  if (daemon_mode) {
+    daemon = std::make_unique<broker::Daemon>(io, supervisor, *listener, [](const std::string& m) {
+      fprintf(stderr, "redoubt: %s\n", m.c_str());
+    });
+    daemon->start(engine.get());
+  } else {
+    broker::UiLaunch launch;
+    launch.command = cmd;
+    launch.json = ctx.options.json;
+    launch.interactive = ctx.interactive;
+    // The ui gets its own copy at fd 4 (ui/password.h); ours stays unread.
+    if (password_fd >= 0)
+      launch.secret_fd = kj::AutoCloseFd(fcntl(password_fd, F_DUPFD_CLOEXEC, 10));
+    supervisor.start_ui(kj::mv(launch), [&supervisor](int code) { supervisor.shutdown(code); });
+  }
   // The main server session starts once netd is up (its hello has answered).
   auto net_start =
       supervisor.settled().then([&engine] { engine->start_network(); }).eagerlyEvaluate(nullptr);
 
+  // A signal ends a one-shot run with 130/143; for the daemon it is the
+  // ordinary way to stop it (systemd), which exits 0.
   auto on_signal = [&](int sig, int code) {
-    return io.unixEventPort.onSignal(sig).then(
-        [&supervisor, code](siginfo_t&&) { supervisor.shutdown(code); });
+    return io.unixEventPort.onSignal(sig).then([&supervisor, &daemon, code](siginfo_t&&) {
+      if (daemon) daemon->stop_listening();
+      supervisor.shutdown(daemon ? ui::kExitOk : code);
+    });
   };
   auto sigint = on_signal(SIGINT, ui::kExitInterrupted).eagerlyEvaluate(nullptr);
   auto sigterm = on_signal(SIGTERM, ui::kExitTerminated).eagerlyEvaluate(nullptr);
-  // The interactive ui restores the terminal on its own way out; if it was
-  // killed outright (SIGKILL, OOM), the broker puts the modes back.
-  termios saved{};
-  bool tui = ctx.interactive && ctx.options.command.empty() && tcgetattr(0, &saved) == 0;
   int code = supervisor.done().wait(io.waitScope);
+  if (daemon) daemon->finish(code);
   if (tui) {
     tcsetattr(0, TCSAFLUSH, &saved);
     static constexpr char kMainScreen[] = "\x1b[0m\x1b[?25h\x1b[?1049l";

@@ -26,6 +26,12 @@ Network parse_network(std::string_view s) {
   throw UsageError("unknown network '" + std::string(s) + "' (use mainnet, testnet or regtest)");
 }
 
+int fd_number(const std::string& v) {
+  if (v.empty() || v.size() > 6 || v.find_first_not_of("0123456789") != std::string::npos)
+    throw UsageError("--password-fd needs a file descriptor number, not '" + v + "'");
+  return std::stoi(v);
+}
+
 }  // namespace
 
 Options parse_options(int argc, const char* const* argv, const char* env_home,
@@ -63,6 +69,8 @@ Options parse_options(int argc, const char* const* argv, const char* env_home,
       o.proxy = value(i, "--proxy");
     } else if (is(a, "--server")) {
       o.server = value(i, "--server");
+    } else if (is(a, "--password-fd")) {
+      o.password_fd = fd_number(value(i, "--password-fd"));
     } else if (is(a, "--child-dir")) {
       o.child_dir = value(i, "--child-dir");
     } else if (a == "--") {
@@ -85,8 +93,13 @@ Options parse_options(int argc, const char* const* argv, const char* env_home,
       o.json = true;
       continue;
     }
+    if (is(a, "--password-fd")) {  // like --json, also after the command
+      o.password_fd = fd_number(value(i, "--password-fd"));
+      continue;
+    }
     o.command.emplace_back(a);
   }
+  o.datadir_given = !base.empty();
   if (base.empty()) {
     if (env_xdg_data_home != nullptr && env_xdg_data_home[0] == '/') {
       base = std::string(env_xdg_data_home) + "/redoubt";

@@ -26,6 +26,8 @@ struct Options {
   std::string server;                // HOST:PORT:s|t, "" = built-in list
   std::string child_dir;             // where the children live; "" = next to us / libexecdir
   bool anonymity = true;             // automatic coin control for names (config anonymity_mode)
+  bool datadir_given = false;        // --datadir or the config's datadir (not the default)
+  int password_fd = -1;              // --password-fd N: the ui reads secrets from fd N
   int64_t fee_rate = 0;              // sat per kvB from config fee_rate; 0 = server's estimate
   std::vector<std::string> command;  // the command and its arguments
 };

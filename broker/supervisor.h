@@ -1,4 +1,5 @@
-// Spawns keyd, netd and the ui, connects to each over Cap'n Proto, and keeps
+// Spawns keyd, netd and the uis (one per command: one in a one-shot run, one
+// per client in daemon mode), connects to each over Cap'n Proto, and keeps
 // them supervised: restart with capped backoff, kill on protocol violation,
 // orderly shutdown with no process or zombie left behind.
 #pragma once
@@ -9,8 +10,12 @@
 #include <kj/async-io.h>
 #include <kj/async-unix.h>
 
+#include <kj/io.h>
+
 #include <array>
+#include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -42,12 +47,25 @@ struct ChildStatus {
   std::vector<std::string> notes;
 };
 
+// One ui to run: the command it is to run and the terminal (or pipes) it
+// talks to. Plain data, never a secret (the secret fd is an fd, not bytes).
+struct UiLaunch {
+  std::vector<std::string> command;  // the command and its arguments
+  bool json = false;
+  bool interactive = false;  // its stdin and stdout are terminals
+  // 0, 1, 2 of the ui; null = the broker's own (a one-shot run).
+  std::array<kj::AutoCloseFd, 3> stdio;
+  kj::AutoCloseFd secret_fd;  // --password-fd: becomes fd 4 in the ui (ui/password.h)
+  bool new_session = false;   // a daemon's ui: no controlling terminal
+};
+
+using UiId = uint64_t;
+
 struct SupervisorConfig {
   std::string child_dir;  // directory holding redoubt-keyd, -netd, -ui
   std::vector<std::string> keyd_args;
   std::vector<std::string> netd_args;
   std::vector<std::string> ui_args;
-  bool ui_inherits_terminal = true;
   std::string keystore_dir;          // bound writable into keyd's view
   std::string tor_socket;            // the only socket in netd's view ("" = none)
   std::string netd_policy = "netd";  // or "netd-transproxy" (TCP proxy, transproxy)
@@ -59,18 +77,27 @@ struct SupervisorConfig {
   kj::Duration backoff_max = 10 * kj::SECONDS;
   kj::Duration stable_after = 30 * kj::SECONDS;  // up this long: backoff resets
   kj::Duration term_grace = 2 * kj::SECONDS;     // SIGTERM, then SIGKILL
-  unsigned max_ui_restarts = 5;                  // then the run ends with an error
+  unsigned max_ui_restarts = 5;                  // then the ui's command fails (exit 70)
 };
 
 class Supervisor : private kj::TaskSet::ErrorHandler {
  public:
-  // `make_ui_bootstrap` returns the capability the ui gets (the Wallet).
-  Supervisor(kj::AsyncIoContext& io, SupervisorConfig config,
-             std::function<capnp::Capability::Client()> make_ui_bootstrap);
+  // `make_ui_bootstrap` returns the capability a ui gets (the Wallet), given
+  // the ui's id, how many times it was restarted, and what it is to run.
+  using UiBootstrap =
+      std::function<capnp::Capability::Client(UiId, unsigned attempt, const UiLaunch&)>;
+  Supervisor(kj::AsyncIoContext& io, SupervisorConfig config, UiBootstrap make_ui_bootstrap);
   ~Supervisor() noexcept(false);
 
-  // Starts all three children.
+  // Starts keyd and netd.
   void start();
+  // Starts a ui. `on_done` gets its command's exit code once it has exited
+  // (70 when it kept crashing; 143 when it was killed at shutdown); a ui that
+  // crashes is restarted first, like any child.
+  UiId start_ui(UiLaunch launch, std::function<void(int)> on_done);
+  // Kills a ui (its client went away); its on_done is not called.
+  void kill_ui(UiId id, const std::string& why);
+  size_t ui_count() const { return slots_.size() - 2; }
   // Resolves once every running child has answered hello or failed to.
   kj::Promise<void> settled();
   // Resolves with the process exit code once the tree is down.
@@ -79,7 +106,10 @@ class Supervisor : private kj::TaskSet::ErrorHandler {
   void shutdown(int exit_code);
 
   bool stopping() const { return stopping_; }
-  const ChildStatus& status(Role r) const { return slots_[static_cast<int>(r)].status; }
+  // keyd's or netd's status; for Role::kUi, the latest ui's (see ui_status).
+  const ChildStatus& status(Role r) const;
+  // The status of ui `id` (a ui that is gone: pid 0).
+  const ChildStatus& ui_status(UiId id) const;
   // The policy (policies/) the child was spawned under.
   std::string policy_of(Role r) const {
     return r == Role::kNetd ? config_.netd_policy : role_name(r);
@@ -92,6 +122,8 @@ class Supervisor : private kj::TaskSet::ErrorHandler {
   void on_notice(std::function<void(const std::string&)> cb) { notice_ = std::move(cb); }
 
  private:
+  // Slot ids: keyd and netd have fixed ones, each ui a fresh one.
+  static constexpr UiId kKeydSlot = 0, kNetdSlot = 1, kFirstUiSlot = 2;
   struct Slot {
     ChildStatus status;
     kj::Maybe<pid_t> pid;  // nulled by kj once reaped
@@ -101,24 +133,32 @@ class Supervisor : private kj::TaskSet::ErrorHandler {
     kj::Maybe<kj::ForkedPromise<void>> hello;
     kj::Duration backoff;
     kj::TimePoint started = kj::origin<kj::TimePoint>();
-    unsigned generation = 0;  // bumps each start; stale callbacks check it
+    unsigned generation = 0;           // bumps each start; stale callbacks check it
+    UiLaunch ui;                       // uis only
+    std::function<void(int)> on_done;  // uis only
+    bool abandoned = false;            // uis only: killed because its client left
   };
 
-  void spawn_child(Role r);
-  void on_exit(Role r, unsigned generation, int wait_status);
-  void kill_child(Role r, const std::string& why);
-  void schedule_restart(Role r);
-  kj::Promise<void> say_hello(Role r, unsigned generation);
-  void apply_info(Role r, ipc::schema::ChildInfo::Reader info);
+  Slot* find(UiId id, unsigned generation);
+  std::string name_of(UiId id) const;
+  void spawn_child(UiId id);
+  void on_exit(UiId id, unsigned generation, int wait_status);
+  void ui_finished(UiId id, int code);
+  void kill_child(UiId id, const std::string& why);
+  void schedule_restart(UiId id);
+  kj::Promise<void> say_hello(UiId id, unsigned generation);
+  void apply_info(UiId id, ipc::schema::ChildInfo::Reader info);
   void maybe_finish();
   void notice(const std::string& msg);
   void taskFailed(kj::Exception&& exception) override;
 
   kj::AsyncIoContext& io_;
   SupervisorConfig config_;
-  std::function<capnp::Capability::Client()> make_ui_bootstrap_;
+  UiBootstrap make_ui_bootstrap_;
   std::function<void(const std::string&)> notice_;
-  std::array<Slot, kRoleCount> slots_;
+  std::map<UiId, Slot> slots_;  // std::map: references stay valid across inserts
+  UiId next_ui_ = kFirstUiSlot;
+  ChildStatus last_ui_status_;  // what status(kUi) shows once that ui is gone
   kj::TaskSet tasks_;
   bool stopping_ = false;
   int exit_code_ = 0;

@@ -93,13 +93,13 @@ void fill_name(ipc::schema::NameInfo::Builder out, const NameView& v) {
 
 kj::Promise<void> WalletServer::invocation(InvocationContext context) {
   auto inv = context.getResults().initInvocation();
-  const auto& cmd = ctx_.options.command;
+  const auto& cmd = inv_.command;
   auto args = inv.initArgs(cmd.size());
   for (size_t i = 0; i < cmd.size(); ++i) args.set(i, cmd[i]);
-  inv.setJson(ctx_.options.json);
+  inv.setJson(inv_.json);
   inv.setNetwork(schema_network(ctx_.options.network));
   inv.setDatadir(ctx_.options.datadir);
-  inv.setInteractive(ctx_.interactive);
+  inv.setInteractive(inv_.interactive);
   inv.setAttempt(attempt_);
   return kj::READY_NOW;
 }
@@ -130,7 +130,7 @@ kj::Promise<void> WalletServer::getInfo(GetInfoContext context) {
     procs[0].setAnswered(true);
     procs[0].initInfo().setProcess("broker");
     for (int i = 0; i < kRoleCount; ++i) {
-      fill_process(procs[i + 1], ctx_.supervisor->status(static_cast<Role>(i)));
+      fill_process(procs[i + 1], child(static_cast<Role>(i)));
     }
   });
 }
@@ -363,7 +363,7 @@ kj::Promise<void> WalletServer::audit(AuditContext context) {
     bool ok = true;
     for (int i = 0; i < kRoleCount; ++i) {
       Role r = static_cast<Role>(i);
-      const ChildStatus& st = ctx_.supervisor->status(r);
+      const ChildStatus& st = child(r);
       sandbox::AuditInput in;
       in.reference_pid = getpid();
       in.reported_landlock_abi = st.answered ? st.landlock_abi : -1;

@@ -25,10 +25,19 @@ struct BrokerContext {
   class WalletEventHub* events = nullptr;  // Wallet.subscribe
 };
 
+// What one ui was started to run (a one-shot run's command line, or a
+// daemon client's).
+struct UiInvocation {
+  std::vector<std::string> command;
+  bool json = false;
+  bool interactive = false;
+};
+
 class WalletServer final : public ipc::schema::Wallet::Server {
  public:
-  // `attempt`: how many uis were started before this one in this run.
-  WalletServer(BrokerContext& ctx, unsigned attempt) : ctx_(ctx), attempt_(attempt) {}
+  // `attempt`: how many times this ui was restarted; `ui`: its supervisor id.
+  WalletServer(BrokerContext& ctx, unsigned attempt, UiId ui, UiInvocation inv)
+      : ctx_(ctx), attempt_(attempt), ui_(ui), inv_(std::move(inv)) {}
 
  protected:
   kj::Promise<void> invocation(InvocationContext context) override;
@@ -68,6 +77,12 @@ class WalletServer final : public ipc::schema::Wallet::Server {
 
   BrokerContext& ctx_;
   unsigned attempt_;
+  UiId ui_;
+  UiInvocation inv_;
+  // keyd's or netd's status, or this ui's own.
+  const ChildStatus& child(Role r) const {
+    return r == Role::kUi ? ctx_.supervisor->ui_status(ui_) : ctx_.supervisor->status(r);
+  }
   // Built by this ui with payTo(broadcast=false), not broadcast yet: the
   // only transactions `discard` may forget.
   std::set<std::string> held_;

@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -155,12 +156,45 @@ pid_t spawn(const SpawnSpec& spec, std::string* failure) {
     }
   }
 
+  // Copies of the fds to map (stdio, extras) at fd 10 or above, so that the
+  // child's dup2 onto 0-2 and 4+ can never clobber a source it still needs.
+  std::array<int, 3> stdio_src = {-1, -1, -1};
+  std::vector<int> extra_src;
+  auto close_sources = [&] {
+    for (int fd : stdio_src)
+      if (fd >= 0) close(fd);
+    for (int fd : extra_src)
+      if (fd >= 0) close(fd);
+  };
+  if (spec.extra_fds.size() > 5) throw SandboxError("spawn: at most 5 extra fds");
+  for (size_t i = 0; i < 3; ++i) {
+    if (spec.stdio[i] < 0) continue;
+    stdio_src[i] = fcntl(spec.stdio[i], F_DUPFD_CLOEXEC, 10);
+    if (stdio_src[i] < 0) {
+      int err = errno;
+      close_sources();
+      throw SandboxError(std::string("stdio fd: ") + strerror(err));
+    }
+  }
+  for (int fd : spec.extra_fds) {
+    extra_src.push_back(fcntl(fd, F_DUPFD_CLOEXEC, 10));
+    if (extra_src.back() < 0) {
+      int err = errno;
+      close_sources();
+      throw SandboxError(std::string("extra fd: ") + strerror(err));
+    }
+  }
+
   int status[2];  // child -> parent: empty at exec, else the failed step
   int alive[2];   // parent -> child: EOF means the parent died
-  if (!high_pipe(status)) throw SandboxError(std::string("pipe: ") + strerror(errno));
+  if (!high_pipe(status)) {
+    close_sources();
+    throw SandboxError(std::string("pipe: ") + strerror(errno));
+  }
   if (!high_pipe(alive)) {
     close(status[0]);
     close(status[1]);
+    close_sources();
     throw SandboxError(std::string("pipe: ") + strerror(errno));
   }
 
@@ -170,6 +204,7 @@ pid_t spawn(const SpawnSpec& spec, std::string* failure) {
   if (rc < 0) {
     int err = errno;
     for (int fd : {status[0], status[1], alive[0], alive[1]}) close(fd);
+    close_sources();
     throw SandboxError(std::string("clone: ") + strerror(err) +
                        (err == EPERM || err == ENOSPC || err == EINVAL
                             ? " (unprivileged user namespaces disabled?)"
@@ -177,6 +212,7 @@ pid_t spawn(const SpawnSpec& spec, std::string* failure) {
   }
   if (rc > 0) {
     const pid_t pid = static_cast<pid_t>(rc);
+    close_sources();
     close(status[1]);
     close(alive[0]);
     // Wait for exec (EOF) or a failure report; keep `alive` open until then.
@@ -221,13 +257,24 @@ pid_t spawn(const SpawnSpec& spec, std::string* failure) {
       fail(sfd, "channel fd", errno, 126);
     }
   }
-  if (!spec.inherit_stdio) {
-    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-    if (null < 0) fail(sfd, "open /dev/null", errno, 126);
-    for (int fd = 0; fd <= 2; ++fd)
+  int null = -1;
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (stdio_src[fd] >= 0) {
+      if (dup2(stdio_src[fd], fd) != fd) fail(sfd, "stdio", errno, 126);
+    } else if (!spec.inherit_stdio) {
+      if (null < 0 && (null = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
+        fail(sfd, "open /dev/null", errno, 126);
       if (dup2(null, fd) != fd) fail(sfd, "stdio", errno, 126);
+    }
   }
-  close_from(spec.channel_fd >= 0 ? 4 : 3, sfd);
+  // Extras follow the channel (fd 3): 4, 5, ...; without a channel, from 3.
+  int next = spec.channel_fd >= 0 ? 4 : 3;
+  for (int src : extra_src) {
+    if (dup2(src, next) != next) fail(sfd, "extra fd", errno, 126);
+    ++next;
+  }
+  if (spec.new_session && setsid() < 0) fail(sfd, "setsid", errno, 126);
+  close_from(next, sfd);
 
   if (policy) {
     if (clone_flags & CLONE_NEWUSER) {

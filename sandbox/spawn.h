@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <array>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -25,7 +26,17 @@ struct SpawnSpec {
   std::vector<std::string> env;   // the complete environment ("K=V")
   int channel_fd = -1;            // becomes fd 3 in the child (ipc::kChildFd)
   bool inherit_stdio = false;     // keep 0/1/2 (the ui's terminal); else /dev/null
-  std::string policy;             // policy name in policies/ ("keyd", "netd", "ui"); "" = none
+  // Explicit stdio: fds of the caller that become 0, 1, 2 in the child (a
+  // daemon client's terminal, passed over SCM_RIGHTS); -1 = as inherit_stdio.
+  std::array<int, 3> stdio = {-1, -1, -1};
+  // More fds of the caller that become 4, 5, ... in the child, in order (the
+  // ui's --password-fd). The caller keeps its own copies.
+  std::vector<int> extra_fds;
+  // setsid() before exec: the child has no controlling terminal, so a
+  // terminal passed in `stdio` is just an fd to it (no SIGTTIN/SIGTTOU when
+  // the broker is a background job of that very terminal).
+  bool new_session = false;
+  std::string policy;  // policy name in policies/ ("keyd", "netd", "ui"); "" = none
   // Values for the policy's `{name}` templates: "keystore" (keyd's keystore
   // directory, bound writable), "tor_socket" (netd's proxy socket, the only
   // socket in its view). A missing one leaves that path out of the view.

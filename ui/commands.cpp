@@ -149,6 +149,12 @@ kj::Promise<int> cmd_help(CommandContext& ctx) {
   return kExitOk;
 }
 
+// The broker runs `daemon` itself; only `daemon --help` reaches the ui.
+kj::Promise<int> cmd_daemon(CommandContext&) {
+  std::cerr << "redoubt: daemon is run by the broker ('redoubt daemon'), not inside a command\n";
+  return kExitUsage;
+}
+
 int exit_code_for(ipc::ErrorCode code) {
   using ipc::ErrorCode;
   switch (code) {
@@ -284,6 +290,9 @@ const std::vector<Command>& commands() {
        "Save a setting in your redoubt.conf (atomically); used from the next start.", false,
        cmd_setconfig},
       {"stop", "General", "stop", "Stop the daemon.", false, cmd_stop},
+      {"daemon", "General", "daemon",
+       "Keep the tree running and synced; later commands run through it (a ui per command).",
+       true, cmd_daemon},
   };
   return table;
 }

@@ -23,7 +23,7 @@ bool read_new_password(CommandContext& ctx, Secret& out) {
     std::cerr << "redoubt: an empty password would leave the seed unprotected\n";
     return false;
   }
-  if (ctx.interactive) {
+  if (ctx.interactive && !secret_fd_in_use()) {
     Secret again = read_secret("Repeat the password: ");
     if (again.str() != out.str()) {
       std::cerr << "redoubt: the passwords differ\n";

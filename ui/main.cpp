@@ -1,6 +1,7 @@
 // redoubt-ui: the only process that touches the terminal. It asks the broker
 // for the command line over IPC, runs the command against the Wallet
 // capability, prints the result and exits with the command's exit code.
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -13,6 +14,7 @@
 #include "sandbox/confine.h"
 #include "ui/commands.h"
 #include "ui/exit_codes.h"
+#include "ui/password.h"
 #include "ui/tui/app.h"
 
 namespace {
@@ -48,6 +50,9 @@ class UiServer final : public Ui::Server {
 
 int main() {
   using namespace redoubt;
+  // fd 4, when the broker passed one, is the --password-fd: checked first,
+  // before the event loop can open an fd of its own there.
+  if (fcntl(ui::kSecretFd, F_GETFD) != -1) ui::use_secret_fd(ui::kSecretFd);
   // A password may pass through here on its way to keyd: no core, no ptrace.
   prctl(PR_SET_DUMPABLE, 0);
   struct rlimit no_core = {0, 0};

@@ -4,6 +4,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <stdexcept>
 
@@ -25,13 +26,16 @@ void Secret::wipe() {
 
 namespace {
 
-// Reads bytes up to '\n' from fd 0 one at a time: buffered stdio would keep
+int secret_fd = -1;
+
+// Reads bytes up to '\n' from `fd` one at a time: buffered stdio would keep
 // a copy of the secret (and of what follows it) in its buffer.
-bool read_line(std::string& out) {
+bool read_line(std::string& out, int fd = 0) {
   char c;
   for (;;) {
-    ssize_t n = read(0, &c, 1);
+    ssize_t n = read(fd, &c, 1);
     if (n == 0) return !out.empty();
+    if (n < 0 && errno == EINTR) continue;
     if (n < 0) return false;
     if (c == '\n') return true;
     if (out.size() >= 4096) throw std::runtime_error("input line too long");
@@ -41,10 +45,20 @@ bool read_line(std::string& out) {
 
 }  // namespace
 
+void use_secret_fd(int fd) {
+  secret_fd = fd;
+}
+
+bool secret_fd_in_use() {
+  return secret_fd >= 0;
+}
+
 Secret read_secret(const std::string& prompt) {
   std::string line;
   line.reserve(4097);  // no reallocation: no stray copies of the secret
-  if (isatty(0)) {
+  if (secret_fd >= 0) {
+    if (!read_line(line, secret_fd)) throw std::runtime_error("no line left on --password-fd");
+  } else if (isatty(0)) {
     fputs(prompt.c_str(), stderr);
     fflush(stderr);
     termios old{};

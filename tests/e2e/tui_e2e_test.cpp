@@ -2,6 +2,8 @@
 // universe through the real confined process tree: navigate, send with
 // keyd's summary and confirmation, cancel, resize, and quit restoring the
 // terminal.
+#include <fstream>
+
 #include "tests/e2e/e2e_driver.h"
 #include "tests/e2e/tui_driver.h"
 
@@ -129,6 +131,40 @@ TEST_F(Tui, BrokerKilledStillRestoresTheTerminal) {
   EXPECT_FALSE(s.screen().alternate());
 }
 
+// The broker's child named `comm` (e.g. "redoubt-ui"), or -1.
+pid_t child_named(pid_t parent, const std::string& comm) {
+  std::ifstream children("/proc/" + std::to_string(parent) + "/task/" + std::to_string(parent) +
+                         "/children");
+  pid_t c;
+  while (children >> c) {
+    std::ifstream f("/proc/" + std::to_string(c) + "/comm");
+    std::string name;
+    std::getline(f, name);
+    if (name == comm) return c;
+  }
+  return -1;
+}
+
+TEST_F(Tui, UiKilledOutrightIsRestartedAndTheTerminalStillRestored) {
+  create();
+  PtySession s(tui_argv());
+  ASSERT_TRUE(s.wait_text("[1 Balance]")) << s.screen().text();
+  pid_t ui = child_named(s.pid(), "redoubt-ui");
+  ASSERT_GT(ui, 0);
+  s.type("2");
+  ASSERT_TRUE(s.wait_text("[2 History]"));
+  kill(ui, SIGKILL);  // no handler runs: the terminal stays raw for now
+  // The supervisor starts a new ui, which opens the interactive mode again.
+  ASSERT_TRUE(s.wait_for([&](const VtScreen& v) {
+    pid_t now = child_named(s.pid(), "redoubt-ui");
+    return now > 0 && now != ui && v.row(0).find("[1 Balance]") != std::string::npos;
+  })) << s.screen().text();
+  s.type("q");
+  s.wait_exit();
+  EXPECT_EQ(s.modes().c_lflag, s.initial_modes().c_lflag) << "the broker put the user's modes back";
+  EXPECT_FALSE(s.screen().alternate());
+}
+
 TEST_F(Tui, SendShowsKeydSummaryAndBroadcastsOnConfirm) {
   funded();
   std::string other = datadir() + "/other";
@@ -180,6 +216,25 @@ TEST_F(Tui, CancelBroadcastsNothingAndFreesTheCoins) {
   // The discarded transaction left no trace: all 3 NMC are spendable.
   EXPECT_EQ(balance()["confirmed"], "3");
   EXPECT_TRUE(history().size() == 1) << history().dump();
+}
+
+TEST_F(Tui, LiveUpdatesArriveWithoutAKey) {
+  create();
+  std::string addr = address();
+  PtySession s(tui_argv());
+  ASSERT_TRUE(wait_confirmed(s, "0.00000000")) << s.screen().text();
+  // A payment reaches the mempool: the broker's events update the screen.
+  universe().fund(addr, 200'000'000, /*confirm=*/false);
+  ASSERT_TRUE(s.wait_for([](const VtScreen& v) {
+    return v.line_with("  unconfirmed ").find("2.00000000") != std::string::npos;
+  })) << s.screen().text();
+  // A block: the sync line moves to the new height, the coins confirm.
+  universe().mine(1);
+  std::string h = std::to_string(universe().height());
+  ASSERT_TRUE(s.wait_text("] " + h + "/" + h + " 100%")) << s.screen().text();
+  EXPECT_TRUE(wait_confirmed(s, "2.00000000")) << s.screen().text();
+  s.type("q");
+  EXPECT_EQ(s.wait_exit(), 0);
 }
 
 TEST_F(Tui, ResizeRedrawsAtTheNewSize) {

@@ -1,15 +1,23 @@
 #include "ui/tui/keys.h"
 
 namespace redoubt::ui::tui {
+namespace {
+constexpr size_t kMaxSequence = 32;
+}  // namespace
 
 std::vector<Key> KeyDecoder::feed(const char* data, size_t n) {
   pending_.append(data, n);
-  if (pending_.size() > 64) pending_.erase(0, pending_.size() - 64);  // bounded
   std::vector<Key> keys;
   size_t i = 0;
   auto key = [&keys](Key::Kind k, char c = 0) { keys.push_back(Key{k, c}); };
   while (i < pending_.size()) {
     unsigned char c = static_cast<unsigned char>(pending_[i]);
+    if (skipping_) {
+      // The rest of an over-long sequence: swallowed up to its final byte.
+      if (c >= 0x40 && c <= 0x7e) skipping_ = false;
+      ++i;
+      continue;
+    }
     if (c == 0x1b) {
       if (i + 1 >= pending_.size()) {
         key(Key::kEscape);
@@ -25,7 +33,12 @@ std::vector<Key> KeyDecoder::feed(const char* data, size_t n) {
       // CSI / SS3: parameters, then a final byte in 0x40-0x7e.
       size_t j = i + 2;
       while (j < pending_.size() && (pending_[j] < 0x40 || pending_[j] > 0x7e)) ++j;
-      if (j >= pending_.size()) break;  // incomplete: wait for more
+      if (j >= pending_.size()) {
+        if (j - i <= kMaxSequence) break;  // incomplete: wait for more
+        skipping_ = true;                  // no key is this long: drop it, kept memory bounded
+        i = j;
+        continue;
+      }
       switch (pending_[j]) {
         case 'A':
           key(Key::kUp);

@@ -34,6 +34,7 @@ class KeyDecoder {
 
  private:
   std::string pending_;
+  bool skipping_ = false;
 };
 
 }  // namespace redoubt::ui::tui
