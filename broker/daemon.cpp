@@ -1,11 +1,13 @@
 #include "broker/daemon.h"
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 
@@ -147,21 +149,34 @@ kj::Promise<void> Daemon::serve(Client& c) {
       drop(c.id);  // no command was started (or it is already answered)
       return kj::READY_NOW;
     }
-    // The client sends nothing more: EOF means it is gone (Ctrl-C, killed),
-    // and so is whoever would read its ui's output.
-    auto byte = kj::heapArray<uint8_t>(1);
-    auto* bp = byte.begin();
-    return c.stream->tryRead(bp, 1, 1)
-        .then([](size_t) {}, [](kj::Exception&&) {})
-        .attach(kj::mv(byte))
-        .then([this, &c] {
-          KJ_IF_MAYBE (ui, c.ui) {
-            sup_.kill_ui(*ui, "a client went away before its command finished; killed its ui");
-          }
-          c.ui = nullptr;
-          if (!c.stopper) drop(c.id);
-        });
+    return watch(c);
   });
+}
+
+kj::Promise<void> Daemon::watch(Client& c) {
+  // After its request a client only says "my terminal was resized"
+  // (kResized); EOF means it is gone (Ctrl-C, killed), and so is whoever
+  // would read its ui's output. Anything else is as good as gone.
+  auto byte = kj::heapArray<uint8_t>(1);
+  auto* bp = byte.begin();
+  return c.stream->tryRead(bp, 1, 1)
+      .then([bp](size_t n) { return n == 1 && *bp == kResized; },
+            [](kj::Exception&&) { return false; })
+      .attach(kj::mv(byte))
+      .then([this, &c](bool resized) -> kj::Promise<void> {
+        if (resized) {
+          KJ_IF_MAYBE (ui, c.ui) {
+            sup_.signal_ui(*ui, SIGWINCH);
+          }
+          return watch(c);
+        }
+        KJ_IF_MAYBE (ui, c.ui) {
+          sup_.kill_ui(*ui, "a client went away before its command finished; killed its ui");
+        }
+        c.ui = nullptr;
+        if (!c.stopper) drop(c.id);
+        return kj::READY_NOW;
+      });
 }
 
 void Daemon::launch(Client& c, ClientRequest req, kj::Array<kj::AutoCloseFd> fds) {
@@ -233,6 +248,8 @@ void Daemon::taskFailed(kj::Exception&& exception) {
 
 namespace {
 
+volatile sig_atomic_t resized = 0;
+
 int ask_daemon(int sock, const ClientRequest& req, int secret_fd) {
   std::vector<int> fds = {0, 1, 2};
   if (secret_fd >= 0) fds.push_back(secret_fd);
@@ -245,9 +262,28 @@ int ask_daemon(int sock, const ClientRequest& req, int secret_fd) {
     close(sock);
     return ui::kExitInternal;
   }
+  // Wait for the exit code; meanwhile tell the daemon when our terminal is
+  // resized, so that the ui (which has no controlling terminal) hears of it.
+  // SIGWINCH stays blocked except inside ppoll: none is lost.
+  struct sigaction sa {};
+  sa.sa_handler = [](int) { resized = 1; };
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGWINCH, &sa, nullptr);
+  sigset_t block, during;
+  sigemptyset(&block);
+  sigaddset(&block, SIGWINCH);
+  sigprocmask(SIG_BLOCK, &block, &during);
+  sigdelset(&during, SIGWINCH);
   int32_t code = 0;
   size_t got = 0;
   while (got < sizeof code) {
+    if (resized) {
+      resized = 0;
+      const uint8_t b = Daemon::kResized;
+      (void)!send(sock, &b, 1, MSG_NOSIGNAL);
+    }
+    pollfd p{sock, POLLIN, 0};
+    if (ppoll(&p, 1, nullptr, &during) < 0) continue;  // EINTR: a resize
     ssize_t n = read(sock, reinterpret_cast<char*>(&code) + got, sizeof code - got);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;

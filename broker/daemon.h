@@ -37,6 +37,9 @@ class Daemon : private kj::TaskSet::ErrorHandler {
   void stop_listening();
   size_t clients() const { return clients_.size(); }
 
+  // The one byte a client may send after its request: its terminal was
+  // resized (the daemon sends its ui SIGWINCH).
+  static constexpr uint8_t kResized = 'W';
   // How long a client has to send its request after connecting.
   static constexpr auto kRequestTimeout = 10 * kj::SECONDS;
 
@@ -53,6 +56,7 @@ class Daemon : private kj::TaskSet::ErrorHandler {
   kj::Promise<void> accept_loop();
   void accept_one(int fd);
   kj::Promise<void> serve(Client& c);
+  kj::Promise<void> watch(Client& c);
   void launch(Client& c, ClientRequest req, kj::Array<kj::AutoCloseFd> fds);
   void answer(uint64_t id, int code);
   void drop(uint64_t id);

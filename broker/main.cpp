@@ -185,6 +185,7 @@ int main(int argc, char** argv) {
   ctx.supervisor = &supervisor;
   broker::WalletEventHub events;  // notices go to a subscribed ui, else stderr
   ctx.events = &events;
+  supervisor.on_notice([&events](const std::string& m) { events.notice(m); });
   std::unique_ptr<broker::WalletEngine> engine;
   try {
     engine = std::make_unique<broker::WalletEngine>(

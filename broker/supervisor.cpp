@@ -131,6 +131,14 @@ void Supervisor::kill_ui(UiId id, const std::string& why) {
   }
 }
 
+void Supervisor::signal_ui(UiId id, int sig) {
+  auto it = slots_.find(id);
+  if (it == slots_.end() || id < kFirstUiSlot) return;
+  KJ_IF_MAYBE (pid, it->second.pid) {
+    ::kill(*pid, sig);
+  }
+}
+
 Supervisor::Slot* Supervisor::find(UiId id, unsigned generation) {
   auto it = slots_.find(id);
   if (it == slots_.end() || it->second.generation != generation) return nullptr;

@@ -97,6 +97,8 @@ class Supervisor : private kj::TaskSet::ErrorHandler {
   UiId start_ui(UiLaunch launch, std::function<void(int)> on_done);
   // Kills a ui (its client went away); its on_done is not called.
   void kill_ui(UiId id, const std::string& why);
+  // Sends `sig` to ui `id` (a daemon client's terminal was resized: SIGWINCH).
+  void signal_ui(UiId id, int sig);
   size_t ui_count() const { return slots_.size() - 2; }
   // Resolves once every running child has answered hello or failed to.
   kj::Promise<void> settled();

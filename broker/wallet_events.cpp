@@ -60,8 +60,10 @@ void WalletEventHub::on_progress(const SyncStatus& st) {
     p.setAddressesPending(static_cast<uint32_t>(st.pending));
     send(s.id, req.send().ignoreResult());
   }
-  if (engine_ == nullptr || !engine_->has_wallet()) return;
-  // Balance and new transactions: compared with what was last announced.
+  // Balance and new transactions: compared with what was last announced,
+  // once the addresses in flight are done (not after each one of thousands
+  // during a first sync: history() walks the whole wallet).
+  if (engine_ == nullptr || !engine_->has_wallet() || st.pending != 0) return;
   Balance b = engine_->model().balance();
   bool changed = !have_balance_ || b.confirmed != last_balance_.confirmed ||
                  b.unconfirmed != last_balance_.unconfirmed || b.frozen != last_balance_.frozen ||

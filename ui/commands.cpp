@@ -130,7 +130,8 @@ kj::Promise<int> cmd_help(CommandContext& ctx) {
   }
   std::cout << "usage: redoubt [--datadir DIR] [--network mainnet|testnet|regtest] [--json]\n"
                "               [--proxy unix:PATH|socks5:HOST:PORT|none] [--server HOST:PORT:s|t]\n"
-               "               COMMAND [ARGS]\n";
+               "               [--password-fd N] COMMAND [ARGS]\n"
+               "       redoubt daemon | stop   (commands then run through the daemon)\n";
   std::map<std::string, std::vector<const Command*>> groups;
   std::vector<std::string> order;
   for (const auto& c : commands()) {

@@ -14,6 +14,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "tests/e2e/e2e_driver.h"
+#include "tests/e2e/tui_driver.h"
 
 namespace redoubt::test {
 namespace {
@@ -357,6 +359,28 @@ TEST_F(DaemonE2E, AStaleSocketIsReplaced) {
   Result info = r({"getinfo"});
   ASSERT_EQ(info.rc, 0) << info.err;
   EXPECT_EQ(pid_of(info.json(), "broker"), d2);
+  EXPECT_EQ(r({"stop"}).rc, 0);
+  EXPECT_NE(reap_daemon(), -1);
+}
+
+TEST_F(DaemonE2E, TheInteractiveModeRunsThroughTheDaemonAndFollowsResizes) {
+  create();
+  const pid_t d = start_daemon();
+  // `redoubt` with no command in a pty: the client hands the daemon the pty;
+  // its ui has no controlling terminal, so a resize reaches it only through
+  // the client (SIGWINCH -> one byte -> the daemon signals the ui).
+  std::vector<std::string> args = argv({});
+  args.erase(std::find(args.begin(), args.end(), "--json"));
+  PtySession s(args, 24, 80);
+  ASSERT_TRUE(s.wait_text("[1 Balance]")) << s.screen().text() << log();
+  ASSERT_TRUE(s.wait_for([](const VtScreen& v) { return v.row(23).find("server ") == 0; }))
+      << s.screen().text();
+  s.resize(40, 120);
+  ASSERT_TRUE(s.wait_for([](const VtScreen& v) { return v.row(39).find("server ") == 0; }, 10000))
+      << "no redraw at the new size: " << s.screen().text();
+  s.type("q");
+  EXPECT_EQ(s.wait_exit(), 0);
+  EXPECT_TRUE(alive(d));
   EXPECT_EQ(r({"stop"}).rc, 0);
   EXPECT_NE(reap_daemon(), -1);
 }

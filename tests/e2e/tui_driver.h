@@ -11,6 +11,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <functional>
 #include <string>
@@ -158,6 +160,11 @@ class PtySession {
     tcgetattr(master_, &initial_);
   }
   ~PtySession() {
+    // Under the asan preset, a sanitizer report from any process on the
+    // terminal (the broker, the ui) fails the test.
+    for (const char* bad : {"runtime error:", "Sanitizer", "LeakSanitizer"}) {
+      if (raw_.find(bad) != std::string::npos) ADD_FAILURE() << "on the terminal: " << raw_;
+    }
     if (pid_ > 0 && !exited_) {
       kill(pid_, SIGKILL);
       waitpid(pid_, nullptr, 0);
@@ -172,6 +179,7 @@ class PtySession {
     return t;
   }
   pid_t pid() const { return pid_; }
+  const std::string& raw() const { return raw_; }
 
   void type(const std::string& keys) {
     // One key sequence per write, as a person types: the ui reads each whole.
@@ -192,6 +200,7 @@ class PtySession {
       ssize_t n = read(master_, buf, sizeof buf);
       if (n <= 0) return;  // EIO: every slave fd is closed
       screen_.feed(std::string(buf, static_cast<size_t>(n)));
+      if (raw_.size() < (16u << 20)) raw_.append(buf, static_cast<size_t>(n));
     }
   }
   // Pumps until `pred` holds or `timeout_ms` passes.
@@ -237,6 +246,7 @@ class PtySession {
   pid_t pid_ = -1;
   bool exited_ = false;
   termios initial_{};
+  std::string raw_;  // everything written to the terminal
 };
 
 }  // namespace redoubt::test

@@ -98,6 +98,28 @@ TEST_F(Tui, NavigatesBalanceHistoryAddressesNames) {
   EXPECT_EQ(s.wait_exit(), 0);
 }
 
+TEST_F(Tui, NamesScreenShowsExpiry) {
+  create();
+  // Someone registers d/tui and transfers it to this wallet.
+  universe().name_register("d/tui", "hello");
+  universe().name_update("d/tui", "hello", address(), /*confirm=*/true);
+  Result l = r({"name_list"});
+  ASSERT_EQ(l.rc, 0) << l.err;
+  ASSERT_TRUE(l.json().is_array() && l.json().size() == 1) << l.out;
+  int expires_in = l.json()[0]["expires_in"].get<int>();
+  ASSERT_GT(expires_in, 0);
+  PtySession s(tui_argv());
+  ASSERT_TRUE(s.wait_text("[1 Balance]")) << s.screen().text();
+  s.type("4");
+  ASSERT_TRUE(s.wait_text("d/tui")) << s.screen().text();
+  std::string line = s.screen().line_with("d/tui");
+  EXPECT_NE(line.find("expires in " + std::to_string(expires_in) + " blocks"), std::string::npos)
+      << line;
+  EXPECT_NE(line.find("hello"), std::string::npos) << line;
+  s.type("q");
+  EXPECT_EQ(s.wait_exit(), 0);
+}
+
 TEST_F(Tui, QuitRestoresTheTerminal) {
   create();
   PtySession s(tui_argv());
@@ -163,6 +185,24 @@ TEST_F(Tui, UiKilledOutrightIsRestartedAndTheTerminalStillRestored) {
   s.wait_exit();
   EXPECT_EQ(s.modes().c_lflag, s.initial_modes().c_lflag) << "the broker put the user's modes back";
   EXPECT_FALSE(s.screen().alternate());
+}
+
+TEST_F(Tui, BrokerNoticesAppearOnTheScreenNotOverIt) {
+  create();
+  PtySession s(tui_argv(), 24, 200);  // the whole notice on one line
+  ASSERT_TRUE(s.wait_text("confined (audit ok)")) << s.screen().text();
+  pid_t keyd = child_named(s.pid(), "redoubt-keyd");
+  ASSERT_GT(keyd, 0);
+  kill(keyd, SIGKILL);
+  ASSERT_TRUE(s.wait_for([](const VtScreen& v) {
+    std::string n = v.line_with("notice: ");
+    return n.find("keyd was killed") != std::string::npos &&
+           n.find("the wallet is locked") != std::string::npos;
+  })) << s.screen().text();
+  EXPECT_EQ(s.raw().find("redoubt: keyd"), std::string::npos)
+      << "the broker's notice went to the ui, not to stderr over the screen";
+  s.type("q");
+  EXPECT_EQ(s.wait_exit(), 0);
 }
 
 TEST_F(Tui, SendShowsKeydSummaryAndBroadcastsOnConfirm) {
