@@ -59,8 +59,9 @@ struct SendOutcome {
   std::vector<NameEffect> names;
 };
 
-// Wipes a password copy when a request (or a lambda's copy of it) goes away:
-// it only passes through the broker on its way to keyd.
+// Wipes a buffer when a request (or a lambda's copy of it) goes away. The
+// password fields below hold only a blob sealed to keyd (ipc/sealed_box.h),
+// which the broker cannot open; wiping it is belt and braces.
 void wipe(chain::Bytes& secret);
 
 struct PayRequest {
@@ -69,13 +70,13 @@ struct PayRequest {
   PayRequest(PayRequest&&) = default;
   PayRequest& operator=(const PayRequest&) = default;
   PayRequest& operator=(PayRequest&&) = default;
-  ~PayRequest() { wipe(password); }
+  ~PayRequest() { wipe(sealed_password); }
   std::vector<std::pair<std::string, int64_t>> outputs;  // address, sat
   std::optional<int64_t> fee_rate;                       // sat/kvB
   std::vector<std::string> from_coins, from_addresses;
   bool rbf = true, unsigned_only = false, broadcast = true;
   std::string stream_id;
-  chain::Bytes password;
+  chain::Bytes sealed_password;  // sealed to keyd; ciphertext only
 };
 
 struct NameRequest {
@@ -84,14 +85,14 @@ struct NameRequest {
   NameRequest(NameRequest&&) = default;
   NameRequest& operator=(const NameRequest&) = default;
   NameRequest& operator=(NameRequest&&) = default;
-  ~NameRequest() { wipe(password); }
+  ~NameRequest() { wipe(sealed_password); }
   chain::Bytes name, value;
   bool has_value = true;
   std::string destination;
   bool allow_existing = false;
   std::string identifier;
   std::optional<int64_t> fee_rate;
-  chain::Bytes password;
+  chain::Bytes sealed_password;  // sealed to keyd; ciphertext only
 };
 
 struct NameView {
@@ -141,7 +142,7 @@ class WalletEngine {
   kj::Promise<SendOutcome> bump_fee(std::string txid, int64_t fee_rate, chain::Bytes password);
   // The offline flow: signs an unsigned transaction made by `payto
   // --unsigned` (or anyone), spending only coins of this wallet.
-  kj::Promise<SendOutcome> sign_transaction(chain::Bytes unsigned_tx, chain::Bytes password);
+  kj::Promise<SendOutcome> sign_transaction(chain::Bytes unsigned_tx, chain::Bytes sealed_password);
   kj::Promise<SendOutcome> name_new(NameRequest req, bool autoregister);
   kj::Promise<SendOutcome> name_firstupdate(NameRequest req);
   kj::Promise<SendOutcome> name_update(NameRequest req);
@@ -175,8 +176,8 @@ class WalletEngine {
   kj::Promise<NameLookup> try_entries(std::shared_ptr<ServerSession> s, chain::Bytes name,
                                       std::vector<UnverifiedHistoryEntry> entries, size_t i,
                                       size_t rejected);
-  kj::Promise<SendOutcome> sign_and_send(BuiltTx built, chain::Bytes password, bool broadcast,
-                                         std::string stream_id,
+  kj::Promise<SendOutcome> sign_and_send(BuiltTx built, chain::Bytes sealed_password,
+                                         bool broadcast, std::string stream_id,
                                          std::vector<chain::Bytes> transfer_names);
   kj::Promise<int64_t> fee_rate(std::optional<int64_t> requested);
   BuildOptions build_options(int64_t rate);

@@ -69,9 +69,9 @@ auto guarded(F&& f) -> decltype(f()) {
 // Unlocks keyd for one operation (60 s at most) with the fee limits; the
 // caller locks again when done.
 inline kj::Promise<void> unlock_keyd(ipc::schema::Signer::Client signer,
-                                     const chain::Bytes& password) {
+                                     const chain::Bytes& sealed_password) {
   auto unlock = signer.unlockRequest();
-  unlock.setPassword(capnp::Data::Reader(password.data(), password.size()));
+  unlock.setSealedPassword(capnp::Data::Reader(sealed_password.data(), sealed_password.size()));
   unlock.setTimeoutSeconds(60);
   auto limits = unlock.initLimits();
   limits.setMaxFeeSat(BuildOptions{}.policy.max_fee);

@@ -71,6 +71,20 @@ chain::Bytes name_salt_from(capnp::Data::Reader d) {
   return chain::Bytes(d.begin(), d.end());
 }
 
+// Asks keyd for the salt of `name` from the key of the name_new output's
+// address (`full_path`; keyd takes the part below the account), as
+// Electrum-NMC and Namecoin Core derive it.
+kj::Promise<chain::Bytes> name_salt(ipc::schema::Signer::Client signer, const chain::Bytes& name,
+                                    const chain::KeyPath& full_path) {
+  auto req = signer.nameSaltRequest();
+  req.setName(capnp::Data::Reader(name.data(), name.size()));
+  size_t from = full_path.size() > 2 ? full_path.size() - 2 : 0;
+  auto p = req.initPath(static_cast<unsigned>(full_path.size() - from));
+  for (size_t i = from; i < full_path.size(); ++i)
+    p.set(static_cast<unsigned>(i - from), full_path[i]);
+  return req.send().then([](auto&& r) { return name_salt_from(r.getSalt()); });
+}
+
 }  // namespace
 
 kj::Promise<NameLookup> WalletEngine::lookup_name(const chain::Bytes& name, std::string stream_id) {
@@ -230,26 +244,28 @@ kj::Promise<SendOutcome> WalletEngine::name_new(NameRequest req, bool autoregist
     });
   }
   auto signer = sup_.signer();
+  // The name output's address is chosen first: its key makes the salt.
+  OwnAddress name_address = model_->fresh_address(false);
   return check
-      .then([this, signer, req]() mutable {
-        return unlock_keyd(signer, req.password).then([this, signer, req]() mutable {
-          auto salt_req = signer.nameSaltRequest();
-          salt_req.setName(as_data(req.name));
-          return salt_req.send().then([this, req](auto&& r) mutable {
-            return fee_rate(req.fee_rate)
-                .then([this, req, salt = name_salt_from(r.getSalt())](int64_t rate) mutable {
-                  return std::make_pair(rate, salt);
-                });
-          });
-        });
+      .then([this, signer, req, name_address]() mutable {
+        return unlock_keyd(signer, req.sealed_password)
+            .then([this, signer, req, name_address]() mutable {
+              return name_salt(signer, req.name, name_address.path)
+                  .then([this, req](chain::Bytes salt) mutable {
+                    return fee_rate(req.fee_rate).then([salt](int64_t rate) mutable {
+                      return std::make_pair(rate, salt);
+                    });
+                  });
+            });
       })
-      .then([this, signer, req, autoregister](std::pair<int64_t, chain::Bytes> rs) mutable {
+      .then([this, signer, req, autoregister,
+             name_address](std::pair<int64_t, chain::Bytes> rs) mutable {
         auto [rate, salt] = rs;
         BuildOptions opt = build_options(rate);
         if (!req.identifier.empty()) opt.identifier_names = names_in_scope(*store_, req.identifier);
         BuiltTx built = guarded([&] {
-          return build_name_new(model_->coins(), model_->groupings(), req.name, salt,
-                                model_->fresh_address(false), model_->fresh_address(true), opt);
+          return build_name_new(model_->coins(), model_->groupings(), req.name, salt, name_address,
+                                model_->fresh_address(true), opt);
         });
         uint32_t name_index = built.name_index.value_or(0);
         return sign_only(signer, std::move(built), {})
@@ -305,21 +321,30 @@ kj::Promise<SendOutcome> WalletEngine::name_new(NameRequest req, bool autoregist
 kj::Promise<SendOutcome> WalletEngine::name_firstupdate(NameRequest req) {
   model();
   auto signer = sup_.signer();
-  return unlock_keyd(signer, req.password)
-      .then([signer, req]() mutable {
-        auto salt_req = signer.nameSaltRequest();
-        salt_req.setName(as_data(req.name));
-        return salt_req.send();
+  // Each name_new coin's salt comes from the key of its own address, so
+  // keyd is asked once per candidate; the one whose commitment matches is
+  // ours (as Electrum-NMC's name_firstupdate finds it after a restore).
+  std::vector<Coin> candidates;
+  for (const auto& c : model_->coins()) {
+    auto ns = c.is_name ? chain::decode_name_script(c.script_pubkey) : std::nullopt;
+    if (ns && ns->op.type == chain::NameOpType::kNameNew) candidates.push_back(c);
+  }
+  return unlock_keyd(signer, req.sealed_password)
+      .then([signer, req, candidates]() mutable {
+        auto salts = kj::heapArrayBuilder<kj::Promise<chain::Bytes>>(candidates.size());
+        for (const auto& c : candidates) salts.add(name_salt(signer, req.name, c.path));
+        return kj::joinPromises(salts.finish());
       })
-      .then([this, signer, req](auto&& r) mutable {
-        chain::Bytes salt = name_salt_from(r.getSalt());
-        auto commitment = chain::name_commitment(salt, req.name);
+      .then([this, signer, req, candidates](kj::Array<chain::Bytes> salts) mutable {
         std::optional<Coin> name_new;
-        for (const auto& c : model_->coins()) {
-          auto ns = c.is_name ? chain::decode_name_script(c.script_pubkey) : std::nullopt;
-          if (ns && ns->op.type == chain::NameOpType::kNameNew &&
-              ns->op.commitment == chain::Bytes(commitment.begin(), commitment.end()))
-            name_new = c;
+        chain::Bytes salt;
+        for (size_t i = 0; i < candidates.size(); ++i) {
+          auto commitment = chain::name_commitment(salts[i], req.name);
+          auto ns = chain::decode_name_script(candidates[i].script_pubkey);
+          if (ns->op.commitment == chain::Bytes(commitment.begin(), commitment.end())) {
+            name_new = candidates[i];
+            salt = salts[i];
+          }
         }
         if (!name_new) {
           ipc::fail(ErrorCode::kUsage,
@@ -364,7 +389,7 @@ kj::Promise<SendOutcome> WalletEngine::name_update(NameRequest req) {
     transfer_to = guarded([&] { return chain::address_to_script(req.destination, params_); });
   }
   auto signer = sup_.signer();
-  return unlock_keyd(signer, req.password)
+  return unlock_keyd(signer, req.sealed_password)
       .then([this, req]() mutable { return fee_rate(req.fee_rate); })
       .then([this, signer, req, coin, transfer_to](int64_t rate) mutable {
         BuiltTx built = guarded([&] {

@@ -218,7 +218,7 @@ kj::Promise<SendOutcome> WalletEngine::pay(PayRequest req) {
       out.vsize = static_cast<uint32_t>(built.vsize);
       return kj::Promise<SendOutcome>(kj::mv(out));
     }
-    return sign_and_send(std::move(built), std::move(req.password), req.broadcast, req.stream_id,
+    return sign_and_send(std::move(built), std::move(req.sealed_password), req.broadcast, req.stream_id,
                          {});
   });
 }

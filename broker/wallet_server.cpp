@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "broker/groupings_view.h"
+#include "broker/message_signing.h"
 #include "broker/wallet_events.h"
 #include "chain/address.h"
 #include "chain/names.h"
@@ -71,7 +72,7 @@ NameRequest name_request(capnp::Data::Reader name, capnp::Data::Reader value, bo
   r.allow_existing = o.getAllowExisting();
   r.identifier = o.getPseudonymousIdentifier();
   if (o.getFeeRate() > 0) r.fee_rate = o.getFeeRate();
-  r.password.assign(o.getPassword().begin(), o.getPassword().end());
+  r.sealed_password.assign(o.getSealedPassword().begin(), o.getSealedPassword().end());
   return r;
 }
 
@@ -147,27 +148,34 @@ kj::Promise<void> WalletServer::stop(StopContext context) {
   return kj::READY_NOW;
 }
 
+kj::Promise<void> WalletServer::sealingKey(SealingKeyContext context) {
+  return ctx_.supervisor->signer().sealingKeyRequest().send().then(
+      [context](auto&& r) mutable { context.getResults().setPublicKey(r.getPublicKey()); });
+}
+
+// create, restore, changePassword: every secret in these messages is a blob
+// the ui sealed to keyd (ipc/sealed_box.h). The broker relays it unopened
+// and could not open it; the new phrase comes back sealed to the ui.
 kj::Promise<void> WalletServer::create(CreateContext context) {
-  // The password passes through here on its way to keyd: it stays in this
-  // Cap'n Proto message and is never copied into the broker's own state.
   auto params = context.getParams();
   auto req = ctx_.supervisor->signer().createRequest();
-  req.setPassword(params.getPassword());
+  req.setSealedPassword(params.getSealedPassword());
   req.setSeedType(params.getSeedType());
   req.setNetwork(schema_network(ctx_.options.network));
+  req.setPhraseKey(params.getPhraseKey());
   return req.send().then([this, context](auto&& r) mutable {
     record_accounts(r.getAccounts());
-    context.getResults().setPhrase(r.getPhrase());
+    context.getResults().setSealedPhrase(r.getSealedPhrase());
   });
 }
 
 kj::Promise<void> WalletServer::restore(RestoreContext context) {
   auto params = context.getParams();
   auto req = ctx_.supervisor->signer().restoreRequest();
-  req.setPhrase(params.getPhrase());
-  req.setSeedPassphrase(params.getSeedPassphrase());
+  req.setSealedPhrase(params.getSealedPhrase());
+  req.setSealedPassphrase(params.getSealedPassphrase());
   req.setSeedType(params.getSeedType());
-  req.setPassword(params.getPassword());
+  req.setSealedPassword(params.getSealedPassword());
   req.setNetwork(schema_network(ctx_.options.network));
   return req.send().then([this](auto&& r) { record_accounts(r.getAccounts()); });
 }
@@ -175,8 +183,8 @@ kj::Promise<void> WalletServer::restore(RestoreContext context) {
 kj::Promise<void> WalletServer::changePassword(ChangePasswordContext context) {
   auto params = context.getParams();
   auto req = ctx_.supervisor->signer().changePasswordRequest();
-  req.setOldPassword(params.getOldPassword());
-  req.setNewPassword(params.getNewPassword());
+  req.setSealedOldPassword(params.getSealedOldPassword());
+  req.setSealedNewPassword(params.getSealedNewPassword());
   return req.send().ignoreResult();
 }
 
@@ -305,7 +313,7 @@ kj::Promise<void> WalletServer::payTo(PayToContext context) {
   req.unsigned_only = opt.getUnsigned();
   req.broadcast = opt.getBroadcast();
   req.stream_id = opt.getStreamId();
-  req.password.assign(opt.getPassword().begin(), opt.getPassword().end());
+  req.sealed_password.assign(opt.getSealedPassword().begin(), opt.getSealedPassword().end());
   return ctx_.engine->synced()
       .then([this, req = std::move(req)](SyncStatus) mutable {
         return ctx_.engine->pay(std::move(req));
@@ -331,10 +339,10 @@ kj::Promise<void> WalletServer::bumpFee(BumpFeeContext context) {
 kj::Promise<void> WalletServer::signTransaction(SignTransactionContext context) {
   auto p = context.getParams();
   chain::Bytes raw(p.getUnsignedTx().begin(), p.getUnsignedTx().end());
-  chain::Bytes password(p.getPassword().begin(), p.getPassword().end());
+  chain::Bytes sealed(p.getSealedPassword().begin(), p.getSealedPassword().end());
   return ctx_.engine->synced()
-      .then([this, raw, password](SyncStatus) mutable {
-        return ctx_.engine->sign_transaction(std::move(raw), std::move(password));
+      .then([this, raw, sealed](SyncStatus) mutable {
+        return ctx_.engine->sign_transaction(std::move(raw), std::move(sealed));
       })
       .then([context](SendOutcome o) mutable { fill_send(context.getResults().initResult(), o); });
 }
@@ -461,6 +469,23 @@ kj::Promise<void> WalletServer::listAddressGroupings(ListAddressGroupingsContext
       out[i].setBalance(groups[i].balance);
     }
   });
+}
+
+kj::Promise<void> WalletServer::signMessage(SignMessageContext context) {
+  auto p = context.getParams();
+  chain::Bytes message(p.getMessage().begin(), p.getMessage().end());
+  chain::Bytes sealed(p.getSealedPassword().begin(), p.getSealedPassword().end());
+  return sign_message(*ctx_.engine, ctx_.supervisor->signer(), p.getAddress(), std::move(message),
+                      std::move(sealed))
+      .then([context](std::string sig) mutable { context.getResults().setSignature(sig); });
+}
+
+kj::Promise<void> WalletServer::verifyMessage(VerifyMessageContext context) {
+  auto p = context.getParams();
+  chain::Bytes message(p.getMessage().begin(), p.getMessage().end());
+  context.getResults().setValid(
+      verify_message(*ctx_.engine, p.getAddress(), message, p.getSignature()));
+  return kj::READY_NOW;
 }
 
 kj::Promise<void> WalletServer::subscribe(SubscribeContext context) {

@@ -66,6 +66,9 @@ class WalletServer final : public ipc::schema::Wallet::Server {
   kj::Promise<void> nameShow(NameShowContext context) override;
   kj::Promise<void> nameList(NameListContext context) override;
   kj::Promise<void> listAddressGroupings(ListAddressGroupingsContext context) override;
+  kj::Promise<void> sealingKey(SealingKeyContext context) override;
+  kj::Promise<void> signMessage(SignMessageContext context) override;
+  kj::Promise<void> verifyMessage(VerifyMessageContext context) override;
   // wallet_server_config.cpp
   kj::Promise<void> getConfig(GetConfigContext context) override;
   kj::Promise<void> setConfig(SetConfigContext context) override;

@@ -70,20 +70,32 @@ struct SignSummary {
   vsize @4 :UInt32;
 }
 
+# Secrets never cross the broker in the clear: each is a blob sealed to
+# keyd's per-process X25519 key (sealingKey) by the ui, with its purpose and
+# the network in the associated data (ipc/sealed_box.h). The broker relays
+# blobs it cannot open.
 interface Signer {
   hello @0 () -> (info :Common.ChildInfo);
   status @1 () -> (status :KeyStatus);
-  # Creates a new keystore; `phrase` is shown once to the user by the ui.
-  create @2 (password :Data, seedType :SeedType, network :Common.NetworkId)
-      -> (phrase :Text, accounts :List(Account));
-  restore @3 (phrase :Text, seedPassphrase :Data, seedType :SeedType,
-              password :Data, network :Common.NetworkId) -> (accounts :List(Account));
-  unlock @4 (password :Data, timeoutSeconds :UInt32, limits :SigningLimits) -> ();
+  # Creates a new keystore. The new phrase is returned sealed to the ui's
+  # one-off key `phraseKey` (purpose "new-phrase"): only the ui can read it.
+  create @2 (sealedPassword :Data, seedType :SeedType, network :Common.NetworkId,
+             phraseKey :Data) -> (sealedPhrase :Data, accounts :List(Account));
+  # sealedPhrase: purpose "phrase"; sealedPassphrase: "passphrase" (sealed
+  # empty string for none); sealedPassword: "new-password".
+  restore @3 (sealedPhrase :Data, sealedPassphrase :Data, seedType :SeedType,
+              sealedPassword :Data, network :Common.NetworkId) -> (accounts :List(Account));
+  unlock @4 (sealedPassword :Data, timeoutSeconds :UInt32, limits :SigningLimits) -> ();
   lock @5 () -> ();
-  changePassword @6 (oldPassword :Data, newPassword :Data) -> ();
+  changePassword @6 (sealedOldPassword :Data, sealedNewPassword :Data) -> ();
   accounts @7 () -> (accounts :List(Account));
   signTransaction @8 (request :SignRequest) -> (signedTx :Data, summary :SignSummary);
   signMessage @9 (path :List(UInt32), message :Data) -> (signature :Text, address :Text);
-  # Deterministic name_new salt (recoverable from the seed).
-  nameSalt @10 (name :Data) -> (salt :Data);
+  # Deterministic name_new salt (recoverable from the seed): HKDF of the
+  # private key at `path` (below the account: the name_new output's
+  # address), as Electrum-NMC and Namecoin Core derive it.
+  nameSalt @10 (name :Data, path :List(UInt32)) -> (salt :Data);
+  # keyd's X25519 public key for this process's life (a new one after a
+  # restart; blobs sealed to the old one no longer open).
+  sealingKey @11 () -> (publicKey :Data);
 }

@@ -88,7 +88,7 @@ struct SendOptions {
   unsigned @4 :Bool;            # return the unsigned transaction only
   broadcast @5 :Bool = true;
   streamId @6 :Text;
-  password @7 :Data;            # in transit to keyd only; never stored
+  sealedPassword @7 :Data;      # sealed to keyd ("password"); the broker cannot open it
 }
 
 struct SendResult {
@@ -117,7 +117,7 @@ struct NameOptions {
   allowExisting @1 :Bool;
   pseudonymousIdentifier @2 :Text;
   feeRate @3 :Int64;
-  password @4 :Data;
+  sealedPassword @4 :Data;      # sealed to keyd ("password")
 }
 
 struct AddressGroup {
@@ -150,10 +150,14 @@ interface Wallet {
   getInfo @1 () -> (info :TreeInfo);
   subscribe @2 (events :WalletEvents) -> ();
 
-  create @3 (password :Data, seedType :Signer.SeedType) -> (phrase :Text);
-  restore @4 (phrase :Text, seedPassphrase :Data, seedType :Signer.SeedType, password :Data) -> ();
-  changePassword @5 (oldPassword :Data, newPassword :Data) -> ();
-  unlock @6 (password :Data, timeoutSeconds :UInt32) -> ();
+  # Every secret below is a blob the ui sealed to keyd's key (sealingKey;
+  # ipc/sealed_box.h, purposes as in Signer). The broker relays, never reads.
+  create @3 (sealedPassword :Data, seedType :Signer.SeedType, phraseKey :Data)
+      -> (sealedPhrase :Data);
+  restore @4 (sealedPhrase :Data, sealedPassphrase :Data, seedType :Signer.SeedType,
+              sealedPassword :Data) -> ();
+  changePassword @5 (sealedOldPassword :Data, sealedNewPassword :Data) -> ();
+  unlock @6 (sealedPassword :Data, timeoutSeconds :UInt32) -> ();
   lock @7 () -> ();
 
   sync @8 () -> (progress :SyncProgress);
@@ -166,11 +170,11 @@ interface Wallet {
   freeze @14 (target :Text, frozen :Bool) -> ();   # address or "txid:vout"
 
   payTo @15 (outputs :List(PayTo), options :SendOptions) -> (result :SendResult);
-  bumpFee @16 (txid :Text, feeRate :Int64, password :Data) -> (result :SendResult);
-  signTransaction @17 (unsignedTx :Data, password :Data) -> (result :SendResult);
+  bumpFee @16 (txid :Text, feeRate :Int64, sealedPassword :Data) -> (result :SendResult);
+  signTransaction @17 (unsignedTx :Data, sealedPassword :Data) -> (result :SendResult);
   broadcast @18 (rawTx :Data, streamId :Text) -> (txid :Text);
 
-  signMessage @19 (address :Text, message :Data, password :Data) -> (signature :Text);
+  signMessage @19 (address :Text, message :Data, sealedPassword :Data) -> (signature :Text);
   verifyMessage @20 (address :Text, message :Data, signature :Text) -> (valid :Bool);
 
   nameNew @21 (name :Data, options :NameOptions) -> (result :SendResult);
@@ -191,6 +195,8 @@ interface Wallet {
   # not broadcast (the user cancelled at the confirmation screen), so its
   # coins are spendable again. Any other txid is refused.
   discard @33 (txid :Text) -> ();
+  # keyd's current sealing key (X25519 public key), relayed from keyd.
+  sealingKey @34 () -> (publicKey :Data);
 }
 
 # The ui's own bootstrap, so the broker can check it is alive.

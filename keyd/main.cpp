@@ -18,6 +18,7 @@
 
 #include "chain/secure.h"
 #include "ipc/child.h"
+#include "ipc/sealed_box.h"
 #include "keyd/rpc_server.h"
 #include "sandbox/confine.h"
 
@@ -43,6 +44,7 @@ void warm_up() {
   EVP_KDF_free(EVP_KDF_fetch(nullptr, "HKDF", nullptr));
   EVP_KDF_free(EVP_KDF_fetch(nullptr, "SCRYPT", nullptr));
   EVP_CIPHER_free(EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr));
+  EVP_CIPHER_free(EVP_CIPHER_fetch(nullptr, "ChaCha20-Poly1305", nullptr));
   (void)redoubt::chain::secp_context();
 }
 
@@ -109,13 +111,18 @@ int main(int argc, char** argv) {
     return 73;
   }
   warm_up();
+  // This process's sealing key pair (ipc/sealed_box.h): made before the
+  // confinement (randomness, OpenSSL's X25519), private half in locked
+  // memory, wiped when keyd exits. A restarted keyd has a new one.
+  auto sealing = redoubt::ipc::sealed::KeyPair::generate();
+  redoubt::ipc::sealed::warm_up();
 
   auto confinement = std::make_shared<ConfinementInfo>();
   return redoubt::ipc::run_child(
       [&](kj::AsyncIoContext& io) -> capnp::Capability::Client {
         return kj::heap<redoubt::keyd::SignerServer>(
             std::make_unique<redoubt::keyd::Signer>(keyd_dir, *network, scrypt),
-            io.provider->getTimer(), confinement);
+            io.provider->getTimer(), confinement, std::move(sealing));
       },
       [&] {
         redoubt::sandbox::ConfineReport r =

@@ -15,6 +15,7 @@ namespace {
 
 namespace schema = ipc::schema;
 using chain::ByteSpan;
+using ipc::sealed::Purpose;
 
 ipc::ErrorCode code_of(ErrorKind k) {
   switch (k) {
@@ -46,6 +47,8 @@ kj::Promise<void> guarded(F&& f) {
     ipc::fail(code_of(e.kind()), e.what());
   } catch (const chain::ChainError& e) {
     ipc::fail(ipc::ErrorCode::kUsage, e.what());
+  } catch (const ipc::sealed::SealError& e) {
+    ipc::fail(ipc::ErrorCode::kRefused, e.what());
   } catch (const kj::Exception&) {
     throw;
   } catch (const std::exception& e) {
@@ -57,23 +60,8 @@ kj::Promise<void> guarded(F&& f) {
 ByteSpan span(capnp::Data::Reader d) {
   return {d.begin(), d.size()};
 }
-std::string_view view(capnp::Text::Reader t) {
-  return {t.cStr(), t.size()};
-}
 kj::ArrayPtr<const kj::byte> as_data(const chain::Bytes& b) {
   return {b.data(), b.size()};
-}
-
-// A received message lives in keyd's own heap buffer until the call returns;
-// wiping a password or phrase there once used keeps it from lingering in
-// freed memory. (Writing through the reader is sound: the bytes are ours,
-// not a read-only mapping.)
-void wipe(capnp::Data::Reader d) {
-  chain::secure_wipe(std::span<uint8_t>(const_cast<uint8_t*>(d.begin()), d.size()));
-}
-void wipe(capnp::Text::Reader t) {
-  chain::secure_wipe(
-      std::span<uint8_t>(reinterpret_cast<uint8_t*>(const_cast<char*>(t.begin())), t.size()));
 }
 
 SeedType seed_type(schema::SeedType t) {
@@ -131,8 +119,17 @@ void set_accounts(capnp::List<schema::Account>::Builder out, const std::vector<A
 }  // namespace
 
 SignerServer::SignerServer(std::unique_ptr<Signer> signer, kj::Timer& timer,
-                           std::shared_ptr<const ConfinementInfo> confinement)
-    : signer_(std::move(signer)), timer_(timer), confinement_(std::move(confinement)) {}
+                           std::shared_ptr<const ConfinementInfo> confinement,
+                           ipc::sealed::KeyPair sealing)
+    : signer_(std::move(signer)),
+      timer_(timer),
+      confinement_(std::move(confinement)),
+      sealing_(std::move(sealing)) {}
+
+chain::SecureBytes SignerServer::open(capnp::Data::Reader blob,
+                                      ipc::sealed::Purpose purpose) const {
+  return sealing_.open(span(blob), purpose, signer_->network());
+}
 
 kj::Promise<void> SignerServer::lock_when_due() {
   auto deadline = signer_->deadline();
@@ -176,13 +173,19 @@ kj::Promise<void> SignerServer::status(StatusContext context) {
 kj::Promise<void> SignerServer::create(CreateContext context) {
   return guarded([&] {
     auto p = context.getParams();
-    KJ_DEFER(wipe(p.getPassword()));
-    Created c =
-        signer_->create(span(p.getPassword()), seed_type(p.getSeedType()), network(p.getNetwork()));
+    // Only ciphertext crossed the broker; the plaintext lives in locked
+    // memory here and is wiped when it goes out of scope.
+    chain::SecureBytes password = open(p.getSealedPassword(), Purpose::kNewPassword);
+    chain::Network net = network(p.getNetwork());
+    // Sealed before anything is written, so a bad key changes nothing.
+    auto phrase_key = span(p.getPhraseKey());
+    if (phrase_key.size() != ipc::sealed::kKeySize)
+      throw KeydError(ErrorKind::kUsage, "create needs the ui's 32-byte phrase key");
+    Created c = signer_->create(password.span(), seed_type(p.getSeedType()), net);
     auto res = context.getResults();
-    // The phrase leaves keyd here, once, for the ui to show.
-    res.setPhrase(
-        capnp::Text::Reader(reinterpret_cast<const char*>(c.phrase.data()), c.phrase.size()));
+    // The phrase leaves keyd here, once, sealed to the ui that asked.
+    res.setSealedPhrase(as_data(
+        ipc::sealed::seal(phrase_key, c.phrase.span(), Purpose::kNewPhrase, signer_->network())));
     set_accounts(res.initAccounts(static_cast<unsigned>(c.accounts.size())), c.accounts);
   });
 }
@@ -190,16 +193,11 @@ kj::Promise<void> SignerServer::create(CreateContext context) {
 kj::Promise<void> SignerServer::restore(RestoreContext context) {
   return guarded([&] {
     auto p = context.getParams();
-    auto passphrase = p.getSeedPassphrase();
-    KJ_DEFER({
-      wipe(p.getPhrase());
-      wipe(passphrase);
-      wipe(p.getPassword());
-    });
-    auto accounts = signer_->restore(
-        view(p.getPhrase()),
-        std::string_view(reinterpret_cast<const char*>(passphrase.begin()), passphrase.size()),
-        seed_type(p.getSeedType()), span(p.getPassword()), network(p.getNetwork()));
+    chain::SecureBytes phrase = open(p.getSealedPhrase(), Purpose::kPhrase);
+    chain::SecureBytes passphrase = open(p.getSealedPassphrase(), Purpose::kPassphrase);
+    chain::SecureBytes password = open(p.getSealedPassword(), Purpose::kNewPassword);
+    auto accounts = signer_->restore(phrase.view(), passphrase.view(), seed_type(p.getSeedType()),
+                                     password.span(), network(p.getNetwork()));
     set_accounts(context.getResults().initAccounts(static_cast<unsigned>(accounts.size())),
                  accounts);
   });
@@ -209,8 +207,8 @@ kj::Promise<void> SignerServer::unlock(UnlockContext context) {
   return guarded([&] {
     auto p = context.getParams();
     auto l = p.getLimits();
-    KJ_DEFER(wipe(p.getPassword()));
-    signer_->unlock(span(p.getPassword()), std::chrono::seconds(p.getTimeoutSeconds()),
+    chain::SecureBytes password = open(p.getSealedPassword(), Purpose::kPassword);
+    signer_->unlock(password.span(), std::chrono::seconds(p.getTimeoutSeconds()),
                     SigningLimits{l.getMaxFeeSat(), l.getMaxFeePerMille()});
     lock_timer_ = lock_when_due().eagerlyEvaluate(nullptr);
   });
@@ -226,11 +224,9 @@ kj::Promise<void> SignerServer::lock(LockContext context) {
 kj::Promise<void> SignerServer::changePassword(ChangePasswordContext context) {
   return guarded([&] {
     auto p = context.getParams();
-    KJ_DEFER({
-      wipe(p.getOldPassword());
-      wipe(p.getNewPassword());
-    });
-    signer_->change_password(span(p.getOldPassword()), span(p.getNewPassword()));
+    chain::SecureBytes old_password = open(p.getSealedOldPassword(), Purpose::kPassword);
+    chain::SecureBytes new_password = open(p.getSealedNewPassword(), Purpose::kNewPassword);
+    signer_->change_password(old_password.span(), new_password.span());
   });
 }
 
@@ -297,9 +293,16 @@ kj::Promise<void> SignerServer::signMessage(SignMessageContext context) {
 
 kj::Promise<void> SignerServer::nameSalt(NameSaltContext context) {
   return guarded([&] {
-    chain::Bytes salt = signer_->name_salt(span(context.getParams().getName()));
+    auto p = context.getParams();
+    chain::Bytes salt = signer_->name_salt(span(p.getName()), key_path(p.getPath()));
     context.getResults().setSalt(as_data(salt));
   });
+}
+
+kj::Promise<void> SignerServer::sealingKey(SealingKeyContext context) {
+  const auto& k = sealing_.public_key();
+  context.getResults().setPublicKey(kj::arrayPtr(k.data(), k.size()));
+  return kj::READY_NOW;
 }
 
 }  // namespace redoubt::keyd

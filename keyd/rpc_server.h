@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "ipc/sealed_box.h"
 #include "ipc/signer.capnp.h"
 #include "keyd/signer.h"
 
@@ -28,9 +29,10 @@ struct ConfinementInfo {
 class SignerServer final : public ipc::schema::Signer::Server {
  public:
   // `confinement` is filled in by main's lock_down, after construction and
-  // before the first request is read.
+  // before the first request is read. `sealing` is this process's key pair:
+  // every secret arrives sealed to it (ipc/sealed_box.h).
   SignerServer(std::unique_ptr<Signer> signer, kj::Timer& timer,
-               std::shared_ptr<const ConfinementInfo> confinement);
+               std::shared_ptr<const ConfinementInfo> confinement, ipc::sealed::KeyPair sealing);
 
  protected:
   kj::Promise<void> hello(HelloContext context) override;
@@ -44,14 +46,18 @@ class SignerServer final : public ipc::schema::Signer::Server {
   kj::Promise<void> signTransaction(SignTransactionContext context) override;
   kj::Promise<void> signMessage(SignMessageContext context) override;
   kj::Promise<void> nameSalt(NameSaltContext context) override;
+  kj::Promise<void> sealingKey(SealingKeyContext context) override;
 
  private:
   // Re-arms until the signer's deadline has passed, then locks it.
   kj::Promise<void> lock_when_due();
+  // Opens a blob the ui sealed to us for `purpose` on our network.
+  chain::SecureBytes open(capnp::Data::Reader blob, ipc::sealed::Purpose purpose) const;
 
   std::unique_ptr<Signer> signer_;
   kj::Timer& timer_;
   std::shared_ptr<const ConfinementInfo> confinement_;
+  ipc::sealed::KeyPair sealing_;
   kj::Promise<void> lock_timer_ = kj::READY_NOW;
 };
 

@@ -255,12 +255,12 @@ MessageSignature Signer::sign_message(const chain::KeyPath& path, std::string_vi
                           address_of(k, kind_of(u.layout.script), network_)};
 }
 
-chain::Bytes Signer::name_salt(ByteSpan name, Clock::time_point now) {
+chain::Bytes Signer::name_salt(ByteSpan name, const chain::KeyPath& path, Clock::time_point now) {
   Unlocked& u = require_unlocked(now);
   if (name.empty() || name.size() > chain::kMaxNameLength)
     throw KeydError(ErrorKind::kUsage, "a name is 1 to 255 bytes");
   u.keys.trim();
-  const DerivedKey& k = u.keys.key(kNameSaltKeyPath);
+  const DerivedKey& k = u.keys.key(path);
   auto okm = hkdf_sha256(k.key.bytes(), name, "Namecoin Registration Salt");
   chain::Bytes salt(okm.begin(), okm.begin() + chain::kNameSaltLength);
   chain::secure_wipe(okm);

@@ -45,9 +45,6 @@ struct MessageSignature {
   std::string address;
 };
 
-// The name salt key: the private key at account/2/0. Chain 2 is never used
-// for addresses (Electrum uses 0 for receive and 1 for change).
-inline const chain::KeyPath kNameSaltKeyPath{2, 0};
 // Longest unlock accepted (a day); 0 is refused.
 inline constexpr uint32_t kMaxUnlockSeconds = 86'400;
 
@@ -92,14 +89,16 @@ class Signer {
   MessageSignature sign_message(const chain::KeyPath& path, std::string_view message,
                                 Clock::time_point now = Clock::now());
 
-  // Deterministic name_new salt, recoverable from the seed alone:
-  //   salt = first 20 bytes of HKDF-SHA256(IKM = private key at
-  //          account/2/0, salt = name, info = "Namecoin Registration Salt")
-  // (RFC 5869, L = 32). This is Namecoin Core's getNameSalt construction
-  // (wallet/rpc/names.cpp); Namecoin Core takes the key of the name_new
-  // output's address, keyd a dedicated key so the broker need not say which
-  // address it will use.
-  chain::Bytes name_salt(chain::ByteSpan name, Clock::time_point now = Clock::now());
+  // Deterministic name_new salt, recoverable from the seed alone, as
+  // Electrum-NMC and Namecoin Core compute it (so either wallet restored
+  // from the seed finds the other's pre-registrations):
+  //   salt = first 20 bytes of HKDF-SHA256(IKM = the private key of the
+  //          name_new output's address (`path`, below the account),
+  //          salt = name, info = "Namecoin Registration Salt")
+  // (RFC 5869, L = 32; Namecoin Core's getNameSalt, wallet/rpc/names.cpp;
+  // Electrum-NMC's wallet.name_salt).
+  chain::Bytes name_salt(chain::ByteSpan name, const chain::KeyPath& path,
+                         Clock::time_point now = Clock::now());
 
   // Loaded account keys, for tests (0 when locked).
   size_t cached_keys() const;

@@ -31,6 +31,10 @@ Policy ui_policy() {
                          TIOCGWINSZ, TIOCGPGRP},
                         "terminal modes (echo off for passphrases), window size; no TIOCSTI"});
   p.allow_if.push_back(sets::clone_threads());
+  p.allow.push_back({"secret_memory",
+                     "a password before it is sealed to keyd, and the new phrase keyd sealed to "
+                     "the ui, are kept in locked memory (chain/secure.h)",
+                     {"mlock", "munlock"}});
   // Read-only data the terminal library may load after start-up; nothing else.
   p.landlock_paths = {{"/usr/share/terminfo", fs::kRead},
                       {"/lib/terminfo", fs::kRead},

@@ -48,6 +48,9 @@ kj::Promise<int> cmd_name_show(CommandContext& ctx);
 kj::Promise<int> cmd_name_list(CommandContext& ctx);
 kj::Promise<int> cmd_listaddressgroupings(CommandContext& ctx);
 
+// ui/commands_message.cpp
+kj::Promise<int> cmd_signmessage(CommandContext& ctx);
+kj::Promise<int> cmd_verifymessage(CommandContext& ctx);
 // ui/commands_config.cpp
 kj::Promise<int> cmd_getconfig(CommandContext& ctx);
 kj::Promise<int> cmd_setconfig(CommandContext& ctx);

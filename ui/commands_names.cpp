@@ -5,6 +5,7 @@
 #include "ui/exit_codes.h"
 #include "ui/output.h"
 #include "ui/password.h"
+#include "ui/sealing.h"
 
 namespace redoubt::ui {
 namespace {
@@ -77,12 +78,13 @@ bool parse_name_args(CommandContext& ctx, NameArgs& a, bool takes_value) {
   return true;
 }
 
-void fill_options(ipc::schema::NameOptions::Builder o, const NameArgs& a, const Secret& pw) {
+void fill_options(ipc::schema::NameOptions::Builder o, const NameArgs& a,
+                  const chain::Bytes& sealed_password) {
   o.setDestination(a.destination);
   o.setAllowExisting(a.allow_existing);
   o.setPseudonymousIdentifier(a.identifier);
   o.setFeeRate(a.fee_rate);
-  o.setPassword(as_data(pw.str()));
+  o.setSealedPassword(as_blob(sealed_password));
 }
 
 Json name_json(ipc::schema::NameInfo::Reader n, const std::string& name_enc,
@@ -108,21 +110,23 @@ Json name_json(ipc::schema::NameInfo::Reader n, const std::string& name_enc,
 
 void print_send_result(CommandContext& ctx, ipc::schema::SendResult::Reader r);
 
-#define REDOUBT_NAME_OP(FN, USAGE, TAKES_VALUE, METHOD, SET_VALUE)  \
-  kj::Promise<int> FN(CommandContext& ctx) {                        \
-    NameArgs a;                                                     \
-    if (!parse_name_args(ctx, a, TAKES_VALUE)) return usage(USAGE); \
-    auto pw = kj::heap<Secret>(read_secret("Password: "));          \
-    auto req = ctx.wallet.METHOD##Request();                        \
-    req.setName(as_data(a.name));                                   \
-    SET_VALUE;                                                      \
-    fill_options(req.initOptions(), a, *pw);                        \
-    return req.send()                                               \
-        .then([&ctx](auto&& r) {                                    \
-          print_send_result(ctx, r.getResult());                    \
-          return kExitOk;                                           \
-        })                                                          \
-        .attach(kj::mv(pw));                                        \
+#define REDOUBT_NAME_OP(FN, USAGE, TAKES_VALUE, METHOD, SET_VALUE)                        \
+  kj::Promise<int> FN(CommandContext& ctx) {                                              \
+    NameArgs a;                                                                           \
+    if (!parse_name_args(ctx, a, TAKES_VALUE)) return usage(USAGE);                       \
+    auto pw = kj::heap<Secret>(read_secret("Password: "));                                \
+    return seal_to_keyd(ctx)                                                              \
+        .then([&ctx, a = std::move(a), pw = kj::mv(pw)](SealToKeyd seal) mutable {        \
+          auto req = ctx.wallet.METHOD##Request();                                        \
+          req.setName(as_data(a.name));                                                   \
+          SET_VALUE;                                                                      \
+          fill_options(req.initOptions(), a, seal(*pw, ipc::sealed::Purpose::kPassword)); \
+          return req.send();                                                              \
+        })                                                                                \
+        .then([&ctx](auto&& r) {                                                          \
+          print_send_result(ctx, r.getResult());                                          \
+          return kExitOk;                                                                 \
+        });                                                                               \
   }
 
 REDOUBT_NAME_OP(cmd_name_new, "name_new NAME [--allow-existing] [--name-encoding E]", false,

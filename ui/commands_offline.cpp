@@ -12,6 +12,7 @@
 #include "ui/exit_codes.h"
 #include "ui/output.h"
 #include "ui/password.h"
+#include "ui/sealing.h"
 
 namespace redoubt::ui {
 namespace {
@@ -104,16 +105,17 @@ kj::Promise<int> cmd_signtransaction(CommandContext& ctx) {
     return kExitUsage;
   }
   auto password = kj::heap<Secret>(read_secret("Password: "));
-  auto req = ctx.wallet.signTransactionRequest();
-  req.setUnsignedTx(capnp::Data::Reader(raw.data(), raw.size()));
-  req.setPassword(capnp::Data::Reader(reinterpret_cast<const kj::byte*>(password->str().data()),
-                                      password->str().size()));
-  return req.send()
+  return seal_to_keyd(ctx)
+      .then([&ctx, raw = std::move(raw), password = kj::mv(password)](SealToKeyd seal) mutable {
+        auto req = ctx.wallet.signTransactionRequest();
+        req.setUnsignedTx(capnp::Data::Reader(raw.data(), raw.size()));
+        req.setSealedPassword(as_blob(seal(*password, ipc::sealed::Purpose::kPassword)));
+        return req.send();
+      })
       .then([&ctx](auto&& r) {
         print_send_result(ctx, r.getResult());
         return kExitOk;
-      })
-      .attach(kj::mv(password));
+      });
 }
 
 }  // namespace redoubt::ui

@@ -6,13 +6,10 @@
 #include "ui/exit_codes.h"
 #include "ui/output.h"
 #include "ui/password.h"
+#include "ui/sealing.h"
 
 namespace redoubt::ui {
 namespace {
-
-capnp::Data::Reader as_data(const Secret& s) {
-  return capnp::Data::Reader(reinterpret_cast<const kj::byte*>(s.str().data()), s.str().size());
-}
 
 Json summary_json(ipc::schema::SignSummary::Reader s) {
   Json j;
@@ -250,29 +247,40 @@ kj::Promise<int> pay_impl(CommandContext& ctx, bool many) {
   }
   auto password = kj::heap<Secret>();
   if (!unsigned_only) *password = read_secret("Password: ");
-  auto req = ctx.wallet.payToRequest();
-  auto o = req.initOutputs(outs.size());
-  for (size_t i = 0; i < outs.size(); ++i) {
-    o[i].setDestination(outs[i].first);
-    o[i].setAmount(outs[i].second);
+  auto fill = [&ctx, outs = std::move(outs), rate, coins = std::move(coins),
+               addrs = std::move(addrs), no_rbf, unsigned_only, no_broadcast,
+               stream](chain::Bytes sealed_password) {
+    auto req = ctx.wallet.payToRequest();
+    auto o = req.initOutputs(outs.size());
+    for (size_t i = 0; i < outs.size(); ++i) {
+      o[i].setDestination(outs[i].first);
+      o[i].setAmount(outs[i].second);
+    }
+    auto opt = req.initOptions();
+    opt.setFeeRate(rate);
+    auto c = opt.initFromCoins(coins.size());
+    for (size_t i = 0; i < coins.size(); ++i) c.set(i, coins[i]);
+    auto a = opt.initFromAddresses(addrs.size());
+    for (size_t i = 0; i < addrs.size(); ++i) a.set(i, addrs[i]);
+    opt.setRbf(!no_rbf);
+    opt.setUnsigned(unsigned_only);
+    opt.setBroadcast(!no_broadcast && !unsigned_only);
+    opt.setStreamId(stream);
+    opt.setSealedPassword(as_blob(sealed_password));
+    return req.send();
+  };
+  // The password goes to keyd sealed (ui/sealing.h); an unsigned
+  // transaction needs none.
+  kj::Promise<chain::Bytes> sealed = chain::Bytes{};
+  if (!unsigned_only) {
+    sealed = seal_to_keyd(ctx).then([password = kj::mv(password)](SealToKeyd seal) {
+      return seal(*password, ipc::sealed::Purpose::kPassword);
+    });
   }
-  auto opt = req.initOptions();
-  opt.setFeeRate(rate);
-  auto c = opt.initFromCoins(coins.size());
-  for (size_t i = 0; i < coins.size(); ++i) c.set(i, coins[i]);
-  auto a = opt.initFromAddresses(addrs.size());
-  for (size_t i = 0; i < addrs.size(); ++i) a.set(i, addrs[i]);
-  opt.setRbf(!no_rbf);
-  opt.setUnsigned(unsigned_only);
-  opt.setBroadcast(!no_broadcast && !unsigned_only);
-  opt.setStreamId(stream);
-  opt.setPassword(as_data(*password));
-  return req.send()
-      .then([&ctx](auto&& r) {
-        print_send_result(ctx, r.getResult());
-        return kExitOk;
-      })
-      .attach(kj::mv(password));
+  return sealed.then(kj::mv(fill)).then([&ctx](auto&& r) {
+    print_send_result(ctx, r.getResult());
+    return kExitOk;
+  });
 }
 
 kj::Promise<int> cmd_payto(CommandContext& ctx) {

@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "ipc/child.h"
+#include "ipc/sealed_box.h"
 #include "ipc/wallet.capnp.h"
 #include "sandbox/confine.h"
 #include "ui/commands.h"
@@ -63,6 +64,9 @@ int main() {
   // Set here because prctl is not in the ui's seccomp policy.
   prctl(PR_SET_PDEATHSIG, SIGHUP);
   if (getppid() == 1) return ui::kExitInternal;  // the broker is already gone
+
+  // Sealing secrets to keyd needs OpenSSL ready before the confinement.
+  ipc::sealed::warm_up();
 
   // Filled by lock_down before the broker can ask for it.
   sandbox::ConfineReport report;

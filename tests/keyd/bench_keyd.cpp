@@ -64,13 +64,18 @@ int main() {
     keyd::test::KeydProcess k(keyd::test::keyd_argv(dir));
     auto& ws = k.ws();
     auto restore = k.signer().restoreRequest();
-    restore.setPhrase(kWords);
+    auto sealed = [&k](std::string_view s, ipc::sealed::Purpose p) {
+      chain::Bytes b = k.seal(s, p);
+      return kj::heapArray<kj::byte>(b.data(), b.size());
+    };
+    restore.setSealedPhrase(sealed(kWords, ipc::sealed::Purpose::kPhrase));
+    restore.setSealedPassphrase(sealed("", ipc::sealed::Purpose::kPassphrase));
     restore.setSeedType(ipc::schema::SeedType::SEGWIT);
-    restore.setPassword(kj::StringPtr("pw").asBytes());
+    restore.setSealedPassword(sealed("pw", ipc::sealed::Purpose::kNewPassword));
     restore.setNetwork(ipc::schema::NetworkId::REGTEST);
     auto w = keyd::test::watch_only(restore.send().wait(ws).getAccounts()[0].getXpub());
     auto unlock = k.signer().unlockRequest();
-    unlock.setPassword(kj::StringPtr("pw").asBytes());
+    unlock.setSealedPassword(sealed("pw", ipc::sealed::Purpose::kPassword));
     unlock.setTimeoutSeconds(600);
     unlock.getLimits().setMaxFeeSat(10'000'000);
     unlock.send().wait(ws);

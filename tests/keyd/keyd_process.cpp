@@ -99,4 +99,12 @@ KeydProcess::~KeydProcess() {
   }
 }
 
+chain::Bytes KeydProcess::seal(std::string_view secret, ipc::sealed::Purpose purpose) {
+  if (sealing_key_.empty()) {
+    auto k = signer_.sealingKeyRequest().send().wait(io_.waitScope).getPublicKey();
+    sealing_key_.assign(k.begin(), k.end());
+  }
+  return ipc::sealed::seal(sealing_key_, chain::as_span(secret), purpose, chain::Network::kRegtest);
+}
+
 }  // namespace redoubt::keyd::test

@@ -14,6 +14,7 @@
 
 #include "ipc/errors.h"
 #include "ipc/peer.h"
+#include "ipc/sealed_box.h"
 #include "ipc/signer.capnp.h"
 
 namespace redoubt::keyd::test {
@@ -43,6 +44,10 @@ class KeydProcess {
   // if it did not exit within `ms`.
   std::optional<int> close_and_wait(int ms = 5000);
 
+  // `secret` sealed to this keyd's key (asked for once) for `purpose` on
+  // regtest, as the ui seals it (ipc/sealed_box.h).
+  chain::Bytes seal(std::string_view secret, ipc::sealed::Purpose purpose);
+
   // Runs `request.send().wait()` and returns the ipc error code it failed
   // with, or nullopt when it succeeded.
   template <typename Request>
@@ -61,6 +66,7 @@ class KeydProcess {
   bool reaped_ = false;
   std::unique_ptr<ipc::Peer> peer_;
   ipc::schema::Signer::Client signer_;
+  chain::Bytes sealing_key_;
 };
 
 }  // namespace redoubt::keyd::test

@@ -30,6 +30,7 @@ namespace fs = std::filesystem;
 namespace schema = ipc::schema;
 using chain::Bytes;
 using ipc::ErrorCode;
+using ipc::sealed::Purpose;
 
 constexpr char kSegwitWords[] =
     "bitter grass shiver impose acquire brush forget axis eager alone wine silver";
@@ -72,9 +73,10 @@ class KeydProcessTest : public ::testing::Test {
 
   auto restore_req(const char* words) {
     auto req = keyd_->signer().restoreRequest();
-    req.setPhrase(words);
+    req.setSealedPhrase(bytes(keyd_->seal(words, Purpose::kPhrase)));
+    req.setSealedPassphrase(bytes(keyd_->seal("", Purpose::kPassphrase)));
     req.setSeedType(schema::SeedType::SEGWIT);
-    req.setPassword(bytes(kPassword));
+    req.setSealedPassword(bytes(keyd_->seal(kPassword, Purpose::kNewPassword)));
     req.setNetwork(schema::NetworkId::REGTEST);
     return req;
   }
@@ -86,7 +88,7 @@ class KeydProcessTest : public ::testing::Test {
   auto unlock_req(std::string_view password, uint32_t timeout = 600, int64_t max_fee = 100'000,
                   uint32_t per_mille = 0) {
     auto req = keyd_->signer().unlockRequest();
-    req.setPassword(bytes(password));
+    req.setSealedPassword(bytes(keyd_->seal(password, Purpose::kPassword)));
     req.setTimeoutSeconds(timeout);
     req.getLimits().setMaxFeeSat(max_fee);
     req.getLimits().setMaxFeePerMille(per_mille);
@@ -135,11 +137,21 @@ TEST_F(KeydProcessTest, HelloAndCreate) {
   EXPECT_EQ(keyd_->error_of(unlock_req(kPassword)), ErrorCode::kNoWallet);
 
   auto req = keyd_->signer().createRequest();
-  req.setPassword(bytes(kPassword));
+  req.setSealedPassword(bytes(keyd_->seal(kPassword, Purpose::kNewPassword)));
   req.setSeedType(schema::SeedType::SEGWIT);
   req.setNetwork(schema::NetworkId::REGTEST);
+  auto ui_key = ipc::sealed::KeyPair::generate();
+  req.setPhraseKey(bytes(Bytes(ui_key.public_key().begin(), ui_key.public_key().end())));
   auto res = req.send().wait(keyd_->ws());
-  std::string phrase = res.getPhrase();
+  auto sealed_phrase = res.getSealedPhrase();
+  // Only the ui's key opens the phrase, and only as a new phrase.
+  Bytes blob(sealed_phrase.begin(), sealed_phrase.end());
+  EXPECT_THROW(
+      ipc::sealed::KeyPair::generate().open(blob, Purpose::kNewPhrase, chain::Network::kRegtest),
+      ipc::sealed::SealError);
+  EXPECT_THROW(ui_key.open(blob, Purpose::kPhrase, chain::Network::kRegtest),
+               ipc::sealed::SealError);
+  std::string phrase(ui_key.open(blob, Purpose::kNewPhrase, chain::Network::kRegtest).view());
   EXPECT_EQ(chain::electrum_seed_kind(phrase), chain::ElectrumSeedKind::kSegwit);
   ASSERT_EQ(res.getAccounts().size(), 1u);
   EXPECT_EQ(std::string(res.getAccounts()[0].getPath().cStr()), "m/0'");
@@ -156,9 +168,38 @@ TEST_F(KeydProcessTest, HelloAndCreate) {
   EXPECT_EQ(keyd_->error_of(restore_req(kSegwitWords)), ErrorCode::kUsage);
   // Another network than keyd's is refused.
   auto other = keyd_->signer().createRequest();
-  other.setPassword(bytes(kPassword));
+  other.setSealedPassword(bytes(keyd_->seal(kPassword, Purpose::kNewPassword)));
+  other.setPhraseKey(bytes(Bytes(ui_key.public_key().begin(), ui_key.public_key().end())));
   other.setNetwork(schema::NetworkId::MAINNET);
   EXPECT_EQ(keyd_->error_of(kj::mv(other)), ErrorCode::kUsage);
+}
+
+// The broker only relays sealed blobs: a plain password, a blob sealed for
+// another purpose or network, or to another key, opens nothing.
+TEST_F(KeydProcessTest, OnlySealedSecretsForTheirPurposeAreAccepted) {
+  restore();
+  auto with_blob = [&](const Bytes& blob) {
+    auto req = keyd_->signer().unlockRequest();
+    req.setSealedPassword(bytes(blob));
+    req.setTimeoutSeconds(60);
+    req.getLimits().setMaxFeeSat(10'000);
+    return keyd_->error_of(kj::mv(req));
+  };
+  EXPECT_EQ(with_blob(Bytes(kPassword, kPassword + sizeof kPassword - 1)), ErrorCode::kRefused);
+  EXPECT_EQ(with_blob(keyd_->seal(kPassword, Purpose::kNewPassword)), ErrorCode::kRefused);
+  auto key = keyd_->signer().sealingKeyRequest().send().wait(keyd_->ws()).getPublicKey();
+  Bytes keyd_key(key.begin(), key.end());
+  EXPECT_EQ(keyd_key.size(), 32u);
+  EXPECT_EQ(with_blob(ipc::sealed::seal(keyd_key, chain::as_span(kPassword), Purpose::kPassword,
+                                        chain::Network::kMainnet)),
+            ErrorCode::kRefused);
+  auto other = ipc::sealed::KeyPair::generate();
+  EXPECT_EQ(with_blob(ipc::sealed::seal(other.public_key(), chain::as_span(kPassword),
+                                        Purpose::kPassword, chain::Network::kRegtest)),
+            ErrorCode::kRefused);
+  EXPECT_FALSE(unlocked());
+  EXPECT_EQ(with_blob(keyd_->seal(kPassword, Purpose::kPassword)), std::nullopt);
+  EXPECT_TRUE(unlocked());
 }
 
 TEST_F(KeydProcessTest, RestoreKnownSeedToKnownAddress) {
@@ -178,6 +219,7 @@ TEST_F(KeydProcessTest, RestoreKnownSeedToKnownAddress) {
                                     chain::regtest_params()));
   auto salt = keyd_->signer().nameSaltRequest();
   salt.setName(bytes(std::string_view("d/redoubt")));
+  salt.initPath(2).set(1, 3);
   EXPECT_EQ(salt.send().wait(keyd_->ws()).getSalt().size(), chain::kNameSaltLength);
 }
 
@@ -189,13 +231,13 @@ TEST_F(KeydProcessTest, WrongPasswordAndChangePassword) {
   EXPECT_FALSE(unlocked());
 
   auto wrong = keyd_->signer().changePasswordRequest();
-  wrong.setOldPassword(bytes(std::string_view("nope")));
-  wrong.setNewPassword(bytes(std::string_view("new password")));
+  wrong.setSealedOldPassword(bytes(keyd_->seal("nope", Purpose::kPassword)));
+  wrong.setSealedNewPassword(bytes(keyd_->seal("new password", Purpose::kNewPassword)));
   EXPECT_EQ(keyd_->error_of(kj::mv(wrong)), ErrorCode::kBadPassword);
   EXPECT_EQ(slurp(keystore()), before);
   auto change = keyd_->signer().changePasswordRequest();
-  change.setOldPassword(bytes(kPassword));
-  change.setNewPassword(bytes(std::string_view("new password")));
+  change.setSealedOldPassword(bytes(keyd_->seal(kPassword, Purpose::kPassword)));
+  change.setSealedNewPassword(bytes(keyd_->seal("new password", Purpose::kNewPassword)));
   change.send().wait(keyd_->ws());
   EXPECT_NE(slurp(keystore()), before);
   EXPECT_EQ(keyd_->error_of(unlock_req(kPassword)), ErrorCode::kBadPassword);
@@ -395,17 +437,18 @@ TEST(KeydConfined, WorksInsideItsSandbox) {
     EXPECT_TRUE(hello.getInfo().getConfinement().getSeccompApplied());
     EXPECT_EQ(std::string(hello.getInfo().getConfinement().getSeccompPolicy().cStr()), "keyd");
     auto restore = keyd.signer().restoreRequest();
-    restore.setPhrase(kSegwitWords);
+    restore.setSealedPhrase(bytes(keyd.seal(kSegwitWords, Purpose::kPhrase)));
+    restore.setSealedPassphrase(bytes(keyd.seal("", Purpose::kPassphrase)));
     restore.setSeedType(schema::SeedType::SEGWIT);
-    restore.setPassword(bytes(kPassword));
+    restore.setSealedPassword(bytes(keyd.seal(kPassword, Purpose::kNewPassword)));
     restore.setNetwork(schema::NetworkId::REGTEST);
     WatchOnly w = watch_only(restore.send().wait(ws).getAccounts()[0].getXpub());
     auto change = keyd.signer().changePasswordRequest();
-    change.setOldPassword(bytes(kPassword));
-    change.setNewPassword(bytes(std::string_view("second")));
+    change.setSealedOldPassword(bytes(keyd.seal(kPassword, Purpose::kPassword)));
+    change.setSealedNewPassword(bytes(keyd.seal("second", Purpose::kNewPassword)));
     change.send().wait(ws);
     auto unlock = keyd.signer().unlockRequest();
-    unlock.setPassword(bytes(std::string_view("second")));
+    unlock.setSealedPassword(bytes(keyd.seal("second", Purpose::kPassword)));
     unlock.setTimeoutSeconds(60);
     unlock.getLimits().setMaxFeeSat(10'000);
     unlock.send().wait(ws);
@@ -441,14 +484,15 @@ TEST(KeydConfined, ProductionScryptCostInsideItsSandbox) {
                      keystore_dir);
     auto& ws = keyd.ws();
     auto restore = keyd.signer().restoreRequest();
-    restore.setPhrase(kSegwitWords);
+    restore.setSealedPhrase(bytes(keyd.seal(kSegwitWords, Purpose::kPhrase)));
+    restore.setSealedPassphrase(bytes(keyd.seal("", Purpose::kPassphrase)));
     restore.setSeedType(schema::SeedType::SEGWIT);
-    restore.setPassword(bytes(kPassword));
+    restore.setSealedPassword(bytes(keyd.seal(kPassword, Purpose::kNewPassword)));
     restore.setNetwork(schema::NetworkId::REGTEST);
     restore.send().wait(ws);
     auto t0 = std::chrono::steady_clock::now();
     auto unlock = keyd.signer().unlockRequest();
-    unlock.setPassword(bytes(kPassword));
+    unlock.setSealedPassword(bytes(keyd.seal(kPassword, Purpose::kPassword)));
     unlock.setTimeoutSeconds(60);
     unlock.getLimits().setMaxFeeSat(10'000);
     unlock.send().wait(ws);

@@ -176,9 +176,11 @@ TEST_F(SignerTest, LockedUntilUnlockedAndAfterTimeout) {
   s->unlock(pw("pw"), std::chrono::seconds(5), {1000, 0}, t0);
   EXPECT_TRUE(s->status(t0).unlocked);
   EXPECT_EQ(s->status(t0).unlock_seconds_left, 5u);
-  EXPECT_NO_THROW(s->name_salt(chain::as_span("d/x"), t0 + std::chrono::seconds(4)));
+  EXPECT_NO_THROW(s->name_salt(chain::as_span("d/x"), {0, 0}, t0 + std::chrono::seconds(4)));
   EXPECT_GT(s->cached_keys(), 0u);
-  EXPECT_EQ(kind_of([&] { s->name_salt(chain::as_span("d/x"), t0 + std::chrono::seconds(5)); }),
+  EXPECT_EQ(kind_of([&] {
+              s->name_salt(chain::as_span("d/x"), {0, 0}, t0 + std::chrono::seconds(5));
+            }),
             ErrorKind::kLocked);
   EXPECT_FALSE(s->status().unlocked);
   EXPECT_EQ(s->cached_keys(), 0u);
@@ -379,23 +381,37 @@ Bytes reference_salt(chain::ByteSpan key, chain::ByteSpan name) {
   return Bytes(okm, okm + 20);
 }
 
+TEST(NameSaltReference, MatchesRfc5869) {
+  // Computed independently (Python hmac/hashlib, RFC 5869 extract+expand):
+  // IKM = 32 bytes of 0x11, salt = "d/redoubt", info = "Namecoin Registration Salt".
+  EXPECT_EQ(chain::to_hex(reference_salt(Bytes(32, 0x11), chain::as_span("d/redoubt"))),
+            "edcdaaeff54147b46962d4b7deab7aa400891381");
+}
+
+// Electrum-NMC's and Namecoin Core's construction: the key of the name_new
+// output's own address, so a name_new made by either wallet from the same
+// seed is found by the other after a restore.
 TEST_F(SignerTest, NameSaltIsDeterministicFromTheSeed) {
   auto s = unlocked();
-  Bytes a = s->name_salt(chain::as_span("d/redoubt"));
-  Bytes b = s->name_salt(chain::as_span("d/other"));
+  Bytes a = s->name_salt(chain::as_span("d/redoubt"), {0, 3});
+  Bytes b = s->name_salt(chain::as_span("d/other"), {0, 3});
   EXPECT_EQ(a.size(), chain::kNameSaltLength);
   EXPECT_NE(a, b);
+  EXPECT_NE(s->name_salt(chain::as_span("d/redoubt"), {0, 4}), a)
+      << "another address, another salt";
   // Same seed elsewhere, other password: same salt.
   auto s2 = make(chain::Network::kRegtest, "z");
   s2->restore(kSegwitWords, "", SeedType::kSegwit, pw("x"), chain::Network::kRegtest);
   s2->unlock(pw("x"), std::chrono::seconds(60), {1000, 0});
-  EXPECT_EQ(s2->name_salt(chain::as_span("d/redoubt")), a);
-  // The documented construction, from the key at m/0'/2/0.
+  EXPECT_EQ(s2->name_salt(chain::as_span("d/redoubt"), {0, 3}), a);
+  // The documented construction, from the private key of m/0'/0/3 (the
+  // fourth receiving address of Electrum's segwit layout).
   auto master = chain::ExtendedPrivateKey::from_seed(
       chain::electrum_seed_to_bip32_seed(kSegwitWords, "").span());
-  auto key = master.derive_path(chain::parse_key_path("m/0'/2/0"));
+  auto key = master.derive_path(chain::parse_key_path("m/0'/0/3"));
   EXPECT_EQ(a, reference_salt(key.key().bytes(), chain::as_span("d/redoubt")));
-  EXPECT_EQ(kind_of([&] { s->name_salt({}); }), ErrorKind::kUsage);
+  EXPECT_EQ(kind_of([&] { s->name_salt({}, {0, 3}); }), ErrorKind::kUsage);
+  EXPECT_EQ(kind_of([&] { s->name_salt(chain::as_span("d/x"), {}); }), ErrorKind::kUsage);
 }
 
 }  // namespace

@@ -185,7 +185,9 @@ void App::on_changed() {
 
 void App::on_notice(const std::string& message) {
   view_.notice = message;
-  if (message.rfind("dropped server", 0) == 0 || message.rfind("using proxy", 0) == 0) load_info();
+  // A server dropped, a proxy chosen, a child restarted: the status lines'
+  // facts (server, proxy, the confinement verdict) are read again.
+  load_info();
   redraw();
 }
 

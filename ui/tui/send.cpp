@@ -8,6 +8,7 @@
 #include "ipc/errors.h"
 #include "ui/command_impls.h"
 #include "ui/output.h"
+#include "ui/sealing.h"
 #include "ui/tui/app.h"
 
 namespace redoubt::ui::tui {
@@ -153,19 +154,24 @@ void App::start_send() {
       return;
     }
   }
-  auto req = ctx_.wallet.payToRequest();
-  auto o = req.initOutputs(1);
-  o[0].setDestination(s.address);
-  o[0].setAmount(sat);
-  auto opt = req.initOptions();
-  opt.setFeeRate(rate);
-  opt.setBroadcast(false);  // held until the user has read keyd's summary
-  opt.setPassword(capnp::Data::Reader(reinterpret_cast<const kj::byte*>(s.password.str().data()),
-                                      s.password.str().size()));
-  s.password = Secret();  // the request message holds the only copy now
+  // The password goes to keyd sealed (ui/sealing.h); the broker relays it.
+  auto password = kj::heap<Secret>(std::move(s.password));
+  s.password = Secret();
   s.stage = Stage::kBuilding;
   s.message = "keyd is checking and signing; nothing is broadcast yet...";
-  tasks_.add(req.send().then(
+  auto sent = seal_to_keyd(ctx_).then(
+      [this, rate, password = kj::mv(password), address = s.address, sat](SealToKeyd seal) mutable {
+        auto req = ctx_.wallet.payToRequest();
+        auto o = req.initOutputs(1);
+        o[0].setDestination(address);
+        o[0].setAmount(sat);
+        auto opt = req.initOptions();
+        opt.setFeeRate(rate);
+        opt.setBroadcast(false);  // held until the user has read keyd's summary
+        opt.setSealedPassword(as_blob(seal(*password, ipc::sealed::Purpose::kPassword)));
+        return req.send();
+      });
+  tasks_.add(sent.then(
       [this](auto&& r) {
         auto res = r.getResult();
         send_.summary = summary_lines(res, params_for(ctx_.network));

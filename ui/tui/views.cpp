@@ -41,9 +41,14 @@ void App::redraw() {
   f.line(0, bar, true);
   int rows = f.rows();
   // Bottom: message, keys, two status lines.
-  int content_bottom = rows - 4;
+  // A long notice takes two lines (the rest is cut).
+  std::string notice = view_.notice.empty() ? "" : "notice: " + view_.notice;
+  size_t width = static_cast<size_t>(std::max(1, f.cols()));
+  int notice_lines = notice.size() > width ? 2 : 1;
+  int content_bottom = rows - 3 - notice_lines;
   draw_screen(f, 2, content_bottom);
-  f.line(rows - 4, view_.notice.empty() ? "" : "notice: " + view_.notice);
+  for (int i = 0; i < notice_lines; ++i)
+    f.line(content_bottom + i, notice.size() > i * width ? notice.substr(i * width) : "");
   f.line(rows - 3, screen_ == Screen::kSend ? "Up/Down field  Enter review  Esc back  Ctrl-C quit"
                                             : "Tab/1-5 screens  Up/Down scroll  r refresh  q quit");
   std::string sync = "sync " + progress_bar(view_.height, view_.target, 22);
