@@ -304,16 +304,22 @@ kj::Promise<int> cmd_bumpfee(CommandContext& ctx) {
   if (ctx.args.size() != 1 || ctx.args[0].size() != 64 || rate <= 0)
     return usage("bumpfee TXID --fee-rate SAT_PER_KVB");
   auto password = kj::heap<Secret>(read_secret("Password: "));
-  auto req = ctx.wallet.bumpFeeRequest();
-  req.setTxid(ctx.args[0]);
-  req.setFeeRate(rate);
-  req.setPassword(as_data(*password));
-  return req.send()
+  // The password goes to keyd sealed (ui/sealing.h), as for payto.
+  return seal_to_keyd(ctx)
+      .then([password = kj::mv(password)](SealToKeyd seal) {
+        return seal(*password, ipc::sealed::Purpose::kPassword);
+      })
+      .then([&ctx, txid = ctx.args[0], rate](chain::Bytes sealed_password) {
+        auto req = ctx.wallet.bumpFeeRequest();
+        req.setTxid(txid);
+        req.setFeeRate(rate);
+        req.setSealedPassword(as_blob(sealed_password));
+        return req.send();
+      })
       .then([&ctx](auto&& r) {
         print_send_result(ctx, r.getResult());
         return kExitOk;
-      })
-      .attach(kj::mv(password));
+      });
 }
 
 kj::Promise<int> cmd_broadcast(CommandContext& ctx) {
