@@ -300,6 +300,7 @@ TEST_F(DaemonE2E, StopLeavesNoProcessBehindAndASecondDaemonIsRefused) {
 
   Result stop = r({"stop"});
   EXPECT_EQ(stop.rc, 0) << stop.err;
+  EXPECT_EQ(stop.json(), "Daemon stopped") << stop.out;
   // `stop` answers once the tree is down: nothing left at that moment.
   EXPECT_FALSE(alive(keyd));
   EXPECT_FALSE(alive(netd));
