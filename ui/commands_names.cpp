@@ -210,9 +210,27 @@ kj::Promise<int> cmd_listaddressgroupings(CommandContext& ctx) {
     }
     if (ctx.json) {
       print_json(groups);
-    } else {
-      std::cout << groups.dump(2) << "\n";
+      return kExitOk;
     }
+    // One block per group: what the chain links together, its balance, and
+    // the names it holds (spending from two groups together would link them).
+    std::vector<std::vector<std::string>> rows;
+    unsigned n = 0;
+    for (auto g : r.getGroups()) {
+      ++n;
+      std::string names;
+      for (auto nm : g.getNames())
+        names += (names.empty() ? "" : ", ") + printable(nm.begin(), nm.size());
+      bool first = true;
+      for (auto a : g.getAddresses()) {
+        rows.push_back({first ? std::to_string(n) : "", a.getAddress().cStr(),
+                        format_amount(a.getBalance()), first ? format_amount(g.getBalance()) : "",
+                        first ? names : ""});
+        first = false;
+      }
+      if (first) rows.push_back({std::to_string(n), "", "", format_amount(g.getBalance()), names});
+    }
+    std::cout << render_table({"GROUP", "ADDRESS", "AMOUNT", "GROUP TOTAL", "NAMES"}, rows);
     return kExitOk;
   });
 }

@@ -101,7 +101,8 @@ KeydProcess::~KeydProcess() {
 
 chain::Bytes KeydProcess::seal(std::string_view secret, ipc::sealed::Purpose purpose) {
   if (sealing_key_.empty()) {
-    auto k = signer_.sealingKeyRequest().send().wait(io_.waitScope).getPublicKey();
+    auto response = signer_.sealingKeyRequest().send().wait(io_.waitScope);
+    auto k = response.getPublicKey();  // points into `response`
     sealing_key_.assign(k.begin(), k.end());
   }
   return ipc::sealed::seal(sealing_key_, chain::as_span(secret), purpose, chain::Network::kRegtest);

@@ -187,8 +187,8 @@ TEST_F(KeydProcessTest, OnlySealedSecretsForTheirPurposeAreAccepted) {
   };
   EXPECT_EQ(with_blob(Bytes(kPassword, kPassword + sizeof kPassword - 1)), ErrorCode::kRefused);
   EXPECT_EQ(with_blob(keyd_->seal(kPassword, Purpose::kNewPassword)), ErrorCode::kRefused);
-  auto key = keyd_->signer().sealingKeyRequest().send().wait(keyd_->ws()).getPublicKey();
-  Bytes keyd_key(key.begin(), key.end());
+  auto response = keyd_->signer().sealingKeyRequest().send().wait(keyd_->ws());
+  Bytes keyd_key(response.getPublicKey().begin(), response.getPublicKey().end());
   EXPECT_EQ(keyd_key.size(), 32u);
   EXPECT_EQ(with_blob(ipc::sealed::seal(keyd_key, chain::as_span(kPassword), Purpose::kPassword,
                                         chain::Network::kMainnet)),
@@ -198,8 +198,14 @@ TEST_F(KeydProcessTest, OnlySealedSecretsForTheirPurposeAreAccepted) {
                                         Purpose::kPassword, chain::Network::kRegtest)),
             ErrorCode::kRefused);
   EXPECT_FALSE(unlocked());
-  EXPECT_EQ(with_blob(keyd_->seal(kPassword, Purpose::kPassword)), std::nullopt);
+  const Bytes good = keyd_->seal(kPassword, Purpose::kPassword);
+  EXPECT_EQ(with_blob(good), std::nullopt);
   EXPECT_TRUE(unlocked());
+  // A blob opens once: replayed (say, read out of the broker), it is refused.
+  keyd_->signer().lockRequest().send().wait(keyd_->ws());
+  EXPECT_EQ(with_blob(good), ErrorCode::kRefused);
+  EXPECT_FALSE(unlocked());
+  EXPECT_EQ(with_blob(keyd_->seal(kPassword, Purpose::kPassword)), std::nullopt);
 }
 
 TEST_F(KeydProcessTest, RestoreKnownSeedToKnownAddress) {

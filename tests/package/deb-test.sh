@@ -19,16 +19,8 @@ fail=0
 no() { echo "FAIL: $*"; fail=1; }
 ok() { echo "ok: $*"; }
 
-# build DIR: clones HEAD into DIR/redoubt and builds; the .debs land in DIR.
-build() {
-  mkdir -p "$1"
-  git clone --quiet --no-local "$src" "$1/redoubt" || return 1
-  start=$(date +%s)
-  (cd "$1/redoubt" && dpkg-buildpackage -us -uc -b > "$1/build.log" 2>&1)
-  st=$?
-  echo "dpkg-buildpackage in $1: exit $st, $(($(date +%s) - start)) s"
-  [ $st -eq 0 ] || { tail -n 40 "$1/build.log"; return 1; }
-}
+# build DIR: the .debs of a fresh clone of HEAD, in DIR.
+build() { sh "$(dirname "$0")/build-deb.sh" "$src" "$1"; }
 
 build "$work/a" || { echo "FAIL: dpkg-buildpackage"; exit 1; }
 deb=$(ls "$work"/a/redoubt_*.deb)
