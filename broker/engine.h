@@ -137,6 +137,10 @@ class WalletEngine {
 
   kj::Promise<SendOutcome> pay(PayRequest req);
   kj::Promise<chain::Hash256> broadcast(chain::Bytes raw, std::string stream_id);
+  // BIP125: replaces our unconfirmed transaction `txid` (hex) by one paying
+  // `fee_rate` sat/kvB (engine_bumpfee.cpp); the original is marked replaced.
+  kj::Promise<SendOutcome> bump_fee(std::string txid, int64_t fee_rate,
+                                    chain::Bytes sealed_password);
   // The offline flow: signs an unsigned transaction made by `payto
   // --unsigned` (or anyone), spending only coins of this wallet.
   kj::Promise<SendOutcome> sign_transaction(chain::Bytes unsigned_tx, chain::Bytes sealed_password);
