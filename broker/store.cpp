@@ -598,6 +598,10 @@ void Store::set_setting(std::string_view key, std::string_view value) {
       .run();
 }
 
+void Store::remove_setting(std::string_view key) {
+  db_->prepare("DELETE FROM settings WHERE key = ?").bind(1, key).run();
+}
+
 std::optional<std::string> Store::setting(std::string_view key) {
   Stmt& q = db_->prepare("SELECT value FROM settings WHERE key = ?");
   q.bind(1, key);

@@ -110,6 +110,7 @@ class Store {
   // Settings.
   void set_setting(std::string_view key, std::string_view value);
   std::optional<std::string> setting(std::string_view key);
+  void remove_setting(std::string_view key);
 
   // Headers (used by HeaderChain): replace everything from the first
   // header's height on with `headers` (contiguous), in one transaction.

@@ -351,6 +351,13 @@ void WalletModel::drop_transaction(const Hash256& txid, const std::string& reaso
   forget(txid);
 }
 
+std::vector<Hash256> WalletModel::local_unconfirmed() const {
+  std::vector<Hash256> out;
+  for (const auto& [txid, s] : txs_)
+    if (s.rec.local && s.rec.height <= 0) out.push_back(txid);
+  return out;
+}
+
 std::optional<DroppedTx> WalletModel::dropped(const Hash256& txid) const {
   return store_.dropped_transaction(txid);
 }

@@ -83,6 +83,8 @@ class WalletModel {
   void drop_transaction(const chain::Hash256& txid, const std::string& reason,
                         std::optional<chain::Hash256> by, int64_t now = 0);
   std::optional<DroppedTx> dropped(const chain::Hash256& txid) const;
+  // Transactions made here that no server has listed yet, unconfirmed.
+  std::vector<chain::Hash256> local_unconfirmed() const;
 
   void set_address_frozen(AddressId id, bool frozen);
   void set_coin_frozen(const chain::OutPoint& op, bool frozen);

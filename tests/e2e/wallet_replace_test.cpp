@@ -11,6 +11,7 @@
 #include "chain/params.h"
 #include "chain/tx.h"
 #include "tests/e2e/e2e_driver.h"
+#include "tests/support/misbehaviour.h"
 
 namespace redoubt::test {
 namespace {
@@ -44,6 +45,37 @@ class Replace : public E2E {
     return false;
   }
   static chain::Bytes foreign_script();
+
+  // Starts `payto ... 0.1` and kills the broker with SIGKILL while its
+  // broadcast connection is open but unanswered: after keyd signed and the
+  // wallet recorded the transaction, before any server saw it. Observed from
+  // outside: the universe's Electrum server counts connections; the send's
+  // second one (its first is the main session) is made to stall.
+  void kill_between_signing_and_broadcast(const std::string& dir = "") {
+    auto& ex = universe().electrum();
+    const uint64_t n0 = ex.connections_accepted();
+    Spawned s = spawn_with_input(argv({"payto", kForeign, "0.1"}, dir), kPassword);
+    ASSERT_GT(s.pid, 0);
+    auto wait_for = [&](uint64_t n) {
+      for (int i = 0; i < 30000 && ex.connections_accepted() < n; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      return ex.connections_accepted() >= n;
+    };
+    ASSERT_TRUE(wait_for(n0 + 1)) << "the send's main session";
+    universe().set_misbehaviour(testsupport::Misbehaviour::stall,
+                                testsupport::MisbehaviourScope::next_connection);
+    ASSERT_TRUE(wait_for(n0 + 2)) << "the send's broadcast connection";
+    // The request is written right after the connection: give it a moment
+    // to arrive (it is never answered), then kill.
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    ASSERT_EQ(kill(s.pid, SIGKILL), 0);
+    Result k = collect(s, 15000);
+    ASSERT_EQ(k.rc, 128 + SIGKILL) << "the broker was still waiting for the broadcast: " << k.err;
+  }
+  size_t mempool_size() {
+    return universe().with_state(
+        [](auto&, auto& mempool, auto&) { return mempool.entries().size(); });
+  }
 };
 
 chain::Bytes Replace::foreign_script() {
@@ -146,6 +178,62 @@ TEST_F(Replace, BumpFeeRefusesANonRbfTransaction) {
   Result bump = pw({"bumpfee", pay.json()["txid"], "--fee-rate", "300000"});
   EXPECT_NE(bump.rc, 0);
   EXPECT_NE(bump.err.find("BIP125"), std::string::npos) << bump.err;
+}
+
+// kill -9 between keyd's signature and the broadcast: the network never saw
+// the payment, the wallet recorded it. The next sync sends it again, on its
+// own stream; it confirms and the balance is exact.
+TEST_F(Replace, KilledSendIsRebroadcastOnTheNextSync) {
+  create();
+  universe().fund(address(), 100'000'000, /*confirm=*/true);
+  ASSERT_EQ(balance()["confirmed"], "1");
+  kill_between_signing_and_broadcast();
+  EXPECT_EQ(mempool_size(), 0u) << "the killed send never reached the network";
+
+  Json b = balance();  // the next sync
+  std::string local;
+  for (const auto& h : history())
+    if (h["height"].get<int>() <= 0) local = h["txid"];
+  ASSERT_FALSE(local.empty()) << "the wallet kept the signed payment";
+  EXPECT_EQ(universe().confirmations(local), 0) << "rebroadcast: in the mempool now";
+  EXPECT_EQ(mempool_size(), 1u);
+  const chain::Transaction tx = chain_tx(local);
+  EXPECT_EQ(paid_to(tx, foreign_script()), 10'000'000);
+  universe().mine(1);
+  b = balance();
+  EXPECT_EQ(sat(b["confirmed"]), 100'000'000 - 10'000'000 - actual_fee(tx)) << b.dump();
+  EXPECT_FALSE(b.contains("unconfirmed")) << b.dump();
+}
+
+// The same crash, but meanwhile the coin was spent by a confirmed
+// transaction (the same seed restored elsewhere paid from it): the stale
+// local transaction is dropped as conflicted, never rebroadcast, its coin
+// no longer counted; both wallets agree.
+TEST_F(Replace, LocalTransactionConflictedByAConfirmedSpendIsDropped) {
+  Result c = r({"create"}, kPassword);
+  ASSERT_EQ(c.rc, 0) << c.err;
+  const std::string seed = c.json().value("seed", "");
+  ASSERT_FALSE(seed.empty()) << c.out;
+  universe().fund(address(), 100'000'000, /*confirm=*/true);
+  ASSERT_EQ(balance()["confirmed"], "1");
+  kill_between_signing_and_broadcast();
+
+  const std::string other = datadir() + "/restored";
+  Result rs = r({"restore"}, seed + "\npw-2\n", other);
+  ASSERT_EQ(rs.rc, 0) << rs.err;
+  Result pay = r({"payto", kForeign, "0.25"}, "pw-2\n", other);
+  ASSERT_EQ(pay.rc, 0) << pay.err;
+  const std::string spend = pay.json()["txid"];
+  universe().mine(1);
+
+  Json b = balance();
+  Json other_b = balance(other);
+  EXPECT_EQ(b["confirmed"], other_b["confirmed"]) << b.dump() << " vs " << other_b.dump();
+  EXPECT_FALSE(b.contains("unconfirmed")) << "the conflicted send is not counted: " << b.dump();
+  const Json h = history();
+  ASSERT_EQ(h.size(), 2u) << "the funding and the confirmed spend only: " << h.dump();
+  EXPECT_EQ(h[1]["txid"], spend);
+  EXPECT_EQ(mempool_size(), 0u) << "nothing was rebroadcast";
 }
 
 }  // namespace
