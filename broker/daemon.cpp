@@ -18,7 +18,7 @@ namespace redoubt::broker {
 namespace {
 
 kj::Exception refusal(const std::string& why) {
-  return KJ_EXCEPTION(FAILED, why);
+  return kj::Exception(kj::Exception::Type::FAILED, __FILE__, __LINE__, kj::str(why));
 }
 
 }  // namespace

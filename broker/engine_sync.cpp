@@ -79,6 +79,7 @@ kj::Promise<void> WalletEngine::run_session() {
       })
       .then([this] { return subscribe_all(model_->addresses()); })
       .then([this] { return process_queue(); })
+      .then([this] { return rebroadcast_local(); })
       .then([this] {
         status_.pending--;
         maybe_synced();

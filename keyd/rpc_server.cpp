@@ -126,9 +126,14 @@ SignerServer::SignerServer(std::unique_ptr<Signer> signer, kj::Timer& timer,
       confinement_(std::move(confinement)),
       sealing_(std::move(sealing)) {}
 
-chain::SecureBytes SignerServer::open(capnp::Data::Reader blob,
-                                      ipc::sealed::Purpose purpose) const {
-  return sealing_.open(span(blob), purpose, signer_->network());
+chain::SecureBytes SignerServer::open(capnp::Data::Reader blob, ipc::sealed::Purpose purpose) {
+  chain::SecureBytes plain = sealing_.open(span(blob), purpose, signer_->network());
+  // Authenticated by the tag above, so only a genuine blob is remembered.
+  ipc::sealed::PublicKey sender;
+  std::copy(blob.begin() + 1, blob.begin() + 1 + sender.size(), sender.begin());
+  if (!opened_.insert(sender).second)
+    throw ipc::sealed::SealError("this sealed secret was already used once; run the command again");
+  return plain;
 }
 
 kj::Promise<void> SignerServer::lock_when_due() {

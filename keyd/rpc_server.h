@@ -6,7 +6,9 @@
 #include <kj/async-io.h>
 #include <kj/timer.h>
 
+#include <array>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -51,13 +53,16 @@ class SignerServer final : public ipc::schema::Signer::Server {
  private:
   // Re-arms until the signer's deadline has passed, then locks it.
   kj::Promise<void> lock_when_due();
-  // Opens a blob the ui sealed to us for `purpose` on our network.
-  chain::SecureBytes open(capnp::Data::Reader blob, ipc::sealed::Purpose purpose) const;
+  // Opens a blob the ui sealed to us for `purpose` on our network. Each
+  // blob opens once: its sender key (fresh per blob) is remembered, so a
+  // blob read out of the broker cannot be replayed to unlock keyd later.
+  chain::SecureBytes open(capnp::Data::Reader blob, ipc::sealed::Purpose purpose);
 
   std::unique_ptr<Signer> signer_;
   kj::Timer& timer_;
   std::shared_ptr<const ConfinementInfo> confinement_;
   ipc::sealed::KeyPair sealing_;
+  std::set<ipc::sealed::PublicKey> opened_;  // sender keys of blobs already opened
   kj::Promise<void> lock_timer_ = kj::READY_NOW;
 };
 

@@ -198,8 +198,14 @@ TEST_F(KeydProcessTest, OnlySealedSecretsForTheirPurposeAreAccepted) {
                                         Purpose::kPassword, chain::Network::kRegtest)),
             ErrorCode::kRefused);
   EXPECT_FALSE(unlocked());
-  EXPECT_EQ(with_blob(keyd_->seal(kPassword, Purpose::kPassword)), std::nullopt);
+  const Bytes good = keyd_->seal(kPassword, Purpose::kPassword);
+  EXPECT_EQ(with_blob(good), std::nullopt);
   EXPECT_TRUE(unlocked());
+  // A blob opens once: replayed (say, read out of the broker), it is refused.
+  keyd_->signer().lockRequest().send().wait(keyd_->ws());
+  EXPECT_EQ(with_blob(good), ErrorCode::kRefused);
+  EXPECT_FALSE(unlocked());
+  EXPECT_EQ(with_blob(keyd_->seal(kPassword, Purpose::kPassword)), std::nullopt);
 }
 
 TEST_F(KeydProcessTest, RestoreKnownSeedToKnownAddress) {
