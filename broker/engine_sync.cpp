@@ -34,6 +34,11 @@ void WalletEngine::start_network() {
 }
 
 kj::Promise<void> WalletEngine::run_session() {
+  // After tor restarted, the running netd cannot reach its new socket: have
+  // it restarted first (a no-op otherwise).
+  if (sup_.restart_netd_if_tor_socket_replaced()) {
+    return sup_.netd_ready().then([this] { return run_session(); });
+  }
   auto cfg = netd_config_from_env(options_.proxy, schema_network(options_.network));
   auto netd = sup_.network();
   const unsigned gen = session_gen_;
