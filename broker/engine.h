@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -137,6 +138,10 @@ class WalletEngine {
 
   kj::Promise<SendOutcome> pay(PayRequest req);
   kj::Promise<chain::Hash256> broadcast(chain::Bytes raw, std::string stream_id);
+  // BIP125: replaces our unconfirmed transaction `txid` (hex) by one paying
+  // `fee_rate` sat/kvB (engine_bumpfee.cpp); the original is marked replaced.
+  kj::Promise<SendOutcome> bump_fee(std::string txid, int64_t fee_rate,
+                                    chain::Bytes sealed_password);
   // The offline flow: signs an unsigned transaction made by `payto
   // --unsigned` (or anyone), spending only coins of this wallet.
   kj::Promise<SendOutcome> sign_transaction(chain::Bytes unsigned_tx, chain::Bytes sealed_password);
@@ -158,6 +163,10 @@ class WalletEngine {
   kj::Promise<void> sync_headers();
   kj::Promise<void> sync_headers_from(int32_t from, int32_t back);
   kj::Promise<SendOutcome> broadcast_checked(SendOutcome out, std::string stream_id);
+  // After a sync: sends again, each on its own stream, the transactions a
+  // send recorded and began to broadcast but never saw answered (the broker
+  // was killed in between); engine_recover.cpp.
+  kj::Promise<void> rebroadcast_local();
   kj::Promise<void> sync_scripthash(chain::Bytes scripthash);
   kj::Promise<void> fetch_tx(chain::Hash256 txid, int32_t height);
   kj::Promise<void> subscribe_all(std::vector<AddressRecord> addrs);
@@ -199,6 +208,7 @@ class WalletEngine {
   SyncStatus status_;
   unsigned session_gen_ = 0;
   bool headers_busy_ = false;
+  std::set<chain::Hash256> in_flight_;  // broadcasts of sends under way
   std::vector<kj::Own<kj::PromiseFulfiller<SyncStatus>>> waiters_;
   struct ErrorHandler : kj::TaskSet::ErrorHandler {
     WalletEngine* e = nullptr;

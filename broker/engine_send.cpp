@@ -218,8 +218,8 @@ kj::Promise<SendOutcome> WalletEngine::pay(PayRequest req) {
       out.vsize = static_cast<uint32_t>(built.vsize);
       return kj::Promise<SendOutcome>(kj::mv(out));
     }
-    return sign_and_send(std::move(built), std::move(req.sealed_password), req.broadcast, req.stream_id,
-                         {});
+    return sign_and_send(std::move(built), std::move(req.sealed_password), req.broadcast,
+                         req.stream_id, {});
   });
 }
 
@@ -235,15 +235,21 @@ kj::Promise<SendOutcome> WalletEngine::finish_send(ipc::schema::Signer::Client s
 kj::Promise<SendOutcome> WalletEngine::broadcast_checked(SendOutcome out, std::string stream_id) {
   chain::Hash256 txid = out.txid;
   auto raw = out.raw;
+  in_flight_.insert(txid);
+  store_->set_setting(broadcast_pending_key(txid), "1");
   return broadcast_isolated(raw, std::move(stream_id))
-      .then([out](chain::Hash256 got) mutable {
+      .then([this, out](chain::Hash256 got) mutable {
         if (got != out.txid) {
           ipc::fail(ErrorCode::kVerification, "the server acknowledged a different txid");
         }
+        in_flight_.erase(out.txid);
+        store_->remove_setting(broadcast_pending_key(out.txid));
         out.broadcast = true;
         return out;
       })
       .catch_([this, txid](kj::Exception&& e) -> SendOutcome {
+        in_flight_.erase(txid);
+        store_->remove_setting(broadcast_pending_key(txid));
         auto rec = model_->transaction(txid);
         if (rec && rec->local && rec->height <= 0) model_->remove_transaction(txid);
         kj::throwFatalException(kj::mv(e));

@@ -34,6 +34,11 @@ void WalletEngine::start_network() {
 }
 
 kj::Promise<void> WalletEngine::run_session() {
+  // After tor restarted, the running netd cannot reach its new socket: have
+  // it restarted first (a no-op otherwise).
+  if (sup_.restart_netd_if_tor_socket_replaced()) {
+    return sup_.netd_ready().then([this] { return run_session(); });
+  }
   auto cfg = netd_config_from_env(options_.proxy, schema_network(options_.network));
   auto netd = sup_.network();
   const unsigned gen = session_gen_;
@@ -74,6 +79,7 @@ kj::Promise<void> WalletEngine::run_session() {
       })
       .then([this] { return subscribe_all(model_->addresses()); })
       .then([this] { return process_queue(); })
+      .then([this] { return rebroadcast_local(); })
       .then([this] {
         status_.pending--;
         maybe_synced();
@@ -88,8 +94,9 @@ kj::Promise<void> WalletEngine::sync_headers() {
 // first header does not link to ours (a reorg replaced our tip), it walks
 // back in doubling steps (8, 16, ... 4096 blocks) and asks again from there:
 // the headers we share are skipped by HeaderChain::connect and the other
-// branch is followed only if it has more work. Deeper than that, or any
-// header that does not verify, and the server is dropped.
+// branch is followed only if it has more work, across as many chunks as it
+// takes (kBranchPending). A fork deeper than 4096 blocks, or any header that
+// does not verify, and the server is dropped.
 kj::Promise<void> WalletEngine::sync_headers_from(int32_t from, int32_t back) {
   if (!session_) return kj::READY_NOW;
   int32_t start = from > 0 ? from : chain_->height() + 1;
@@ -121,10 +128,24 @@ kj::Promise<void> WalletEngine::sync_headers_from(int32_t from, int32_t back) {
                       "the server sent headers that do not verify (height " +
                           std::to_string(r.bad_height) + ": " + r.reason +
                           "); nothing was stored and the server was dropped");
+          case ConnectResult::Status::kBranchPending:
+            // A branch longer than one chunk: its next chunk decides.
+            return sync_headers_from(r.next_height, back);
           case ConnectResult::Status::kReorged:
             notice_("reorganisation: the chain changed above height " +
                     std::to_string(*r.fork_height));
             model_->rollback_above(*r.fork_height);
+            break;
+          case ConnectResult::Status::kNoChange:
+            if (back > 0) {
+              // We walked back to where the server's chain forks from ours
+              // and its branch has no more work (a race at the tip, or a
+              // weaker chain): keep ours; asking again would only loop.
+              notice_("the server's chain forks from ours below height " +
+                      std::to_string(chain_->height()) + " without more work; keeping ours");
+              headers_busy_ = false;
+              return kj::READY_NOW;
+            }
             break;
           default:
             break;

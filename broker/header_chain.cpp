@@ -102,6 +102,8 @@ const char* status_name(ConnectResult::Status s) {
       return "not connected";
     case ConnectResult::Status::kRejected:
       return "rejected";
+    case ConnectResult::Status::kBranchPending:
+      return "branch pending";
   }
   return "?";
 }
@@ -160,37 +162,50 @@ ConnectResult HeaderChain::connect(int32_t start, const std::vector<Bytes>& raws
   if (raws.empty() || raws.size() > kMaxChunk)
     return reject(start, "chunk of " + std::to_string(raws.size()) + " headers (1.." +
                              std::to_string(kMaxChunk) + " allowed)");
-  if (start < 1 || start > height() + 1) {
-    r.status = Status::kNotConnected;
-    r.reason =
-        "chunk starts at " + std::to_string(start) + ", our tip is " + std::to_string(height());
-    return r;
-  }
-
   std::vector<chain::BlockHeader> hs;
   hs.reserve(raws.size());
   for (size_t i = 0; i < raws.size(); ++i) {
     try {
       hs.push_back(chain::parse_block_header(raws[i]));
     } catch (const chain::ChainError& e) {
+      pending_.reset();
       return reject(start + static_cast<int32_t>(i), e.what());
     }
   }
   std::vector<Hash256> hashes(hs.size());
   for (size_t i = 0; i < hs.size(); ++i) hashes[i] = hs[i].hash();
 
+  // The next chunk of a pending branch continues it; anything else forgets it.
+  std::optional<PendingBranch> prior;
+  if (pending_ && start == pending_->next_height() &&
+      hs[0].base.prev_hash == pending_->headers.back().hash)
+    prior = std::move(pending_);
+  pending_.reset();
+
+  if (!prior && (start < 1 || start > height() + 1)) {
+    r.status = Status::kNotConnected;
+    r.reason =
+        "chunk starts at " + std::to_string(start) + ", our tip is " + std::to_string(height());
+    return r;
+  }
+
   // Skip the headers we already have.
   size_t skip = 0;
-  while (skip < hs.size() && start + static_cast<int32_t>(skip) <= height() &&
-         hash_at(start + static_cast<int32_t>(skip)) == hashes[skip])
-    ++skip;
-  if (skip == hs.size()) return r;  // kNoChange
-  const int32_t fork = start + static_cast<int32_t>(skip) - 1;
-  if (hs[skip].base.prev_hash != *hash_at(fork)) {
-    r.status = Status::kNotConnected;
-    r.reason = "header " + std::to_string(fork + 1) + " does not link to our header " +
-               std::to_string(fork);
-    return r;
+  int32_t fork = 0;
+  if (prior) {
+    fork = prior->fork_height;
+  } else {
+    while (skip < hs.size() && start + static_cast<int32_t>(skip) <= height() &&
+           hash_at(start + static_cast<int32_t>(skip)) == hashes[skip])
+      ++skip;
+    if (skip == hs.size()) return r;  // kNoChange
+    fork = start + static_cast<int32_t>(skip) - 1;
+    if (hs[skip].base.prev_hash != *hash_at(fork)) {
+      r.status = Status::kNotConnected;
+      r.reason = "header " + std::to_string(fork + 1) + " does not link to our header " +
+                 std::to_string(fork);
+      return r;
+    }
   }
   for (const auto& cp : checkpoints(params_)) {
     if (cp.height > fork && cp.height <= height())
@@ -199,8 +214,8 @@ ConnectResult HeaderChain::connect(int32_t start, const std::vector<Bytes>& raws
   }
 
   // Facts of the chain being extended: ours up to the fork, then the branch.
-  std::vector<Facts> branch;
-  branch.reserve(hs.size() - skip);
+  std::vector<Facts> branch = prior ? std::move(prior->facts) : std::vector<Facts>{};
+  branch.reserve(branch.size() + hs.size() - skip);
   auto facts_at = [&](int32_t h) -> Facts {
     return h <= fork ? facts_[static_cast<size_t>(h)] : branch[static_cast<size_t>(h - fork - 1)];
   };
@@ -208,13 +223,14 @@ ConnectResult HeaderChain::connect(int32_t start, const std::vector<Bytes>& raws
     Facts f = facts_at(h);
     return chain::HeaderFacts{h, f.bits, f.time};
   };
-  Uint256 work =
-      fork == height() ? tip_work_ : Uint256::from_le_bytes(store_.header_at(fork)->work);
+  Uint256 work = prior              ? prior->work
+                 : fork == height() ? tip_work_
+                                    : Uint256::from_le_bytes(store_.header_at(fork)->work);
   const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
-  std::vector<StoredHeader> out;
-  out.reserve(hs.size() - skip);
+  std::vector<StoredHeader> out = prior ? std::move(prior->headers) : std::vector<StoredHeader>{};
+  out.reserve(out.size() + hs.size() - skip);
   for (size_t i = skip; i < hs.size(); ++i) {
     const chain::BlockHeader& h = hs[i];
     const int32_t ht = start + static_cast<int32_t>(i);
@@ -249,7 +265,15 @@ ConnectResult HeaderChain::connect(int32_t start, const std::vector<Bytes>& raws
   }
 
   const bool extends = fork == height();
-  if (!extends && !(work > tip_work_)) return r;  // kNoChange: ours has at least as much work
+  if (!extends && !(work > tip_work_)) {
+    // Not more work (yet). A full chunk may have a continuation: keep it.
+    if (raws.size() == kMaxChunk && branch.size() <= kMaxPendingBranch) {
+      pending_ = PendingBranch{fork, std::move(branch), std::move(out), work};
+      r.status = Status::kBranchPending;
+      r.next_height = pending_->next_height();
+    }
+    return r;  // otherwise kNoChange: ours has at least as much work
+  }
   store_.replace_headers_from(fork + 1, out);
   facts_.resize(static_cast<size_t>(fork + 1));
   facts_.insert(facts_.end(), branch.begin(), branch.end());

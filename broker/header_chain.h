@@ -35,6 +35,10 @@ struct ConnectResult {
     kNoChange,      // already known, or a branch without more work than ours
     kNotConnected,  // starts above our tip+1 or does not link to our chain
     kRejected,      // invalid: bad PoW/AuxPoW/bits/time/checkpoint/encoding
+    // A full chunk of a verified branch that does not have more work than
+    // ours yet: kept in memory (not stored); send the next chunk from
+    // next_height to go on comparing.
+    kBranchPending,
   };
   Status status = Status::kNoChange;
   int32_t tip_height = 0;
@@ -43,6 +47,7 @@ struct ConnectResult {
   std::optional<int32_t> fork_height;
   int32_t bad_height = -1;  // on kRejected: the height of the offending header
   std::string reason;       // on kRejected / kNotConnected
+  int32_t next_height = 0;  // on kBranchPending: where the branch's next chunk starts
   bool ok() const { return status != Status::kRejected && status != Status::kNotConnected; }
 };
 const char* status_name(ConnectResult::Status s);
@@ -51,6 +56,8 @@ class HeaderChain {
  public:
   // Electrum servers hand out headers in chunks of at most one retarget period.
   static constexpr size_t kMaxChunk = 2016;
+  // Longest branch kept in memory while comparing work across chunks.
+  static constexpr size_t kMaxPendingBranch = 8 * kMaxChunk;
 
   // Loads the chain from `store`, writing the genesis header on first use.
   // Throws StoreError if the stored chain does not start with our genesis.
@@ -67,12 +74,13 @@ class HeaderChain {
   // delivers them (80 bytes, plus the AuxPoW when the version flags it).
   // Headers we already have are skipped; a differing branch is followed only
   // if it has strictly more cumulative work. Nothing is stored unless every
-  // header of the chunk verifies. A competing branch is only compared within
-  // one chunk: on kNotConnected at our tip, ask again from a lower start
-  // (e.g. tip - 2015) so the chunk covers the fork point and the branch's
-  // tip; reorgs deeper than one chunk are not followed (Electrum keeps fork
-  // files for that; TODO(security): decide whether a reorg that deep
-  // should be followed at all).
+  // header of the chunk verifies. On kNotConnected at our tip, ask again
+  // from a lower start so the chunk covers the fork point. A branch longer
+  // than one chunk is followed across chunks: a full chunk whose branch does
+  // not have more work yet is kept in memory (kBranchPending, at most
+  // kMaxPendingBranch headers, never stored) and the next chunk continues it;
+  // it replaces ours once its work is greater (checkpoints still bound how
+  // deep). Any other chunk forgets a pending branch.
   ConnectResult connect(int32_t start_height, const std::vector<chain::Bytes>& raw_headers);
 
  private:
@@ -85,6 +93,15 @@ class HeaderChain {
   std::vector<Facts> facts_;  // per height: what retargeting and MTP need
   chain::Hash256 tip_hash_{};
   chain::Uint256 tip_work_;
+  // A verified branch (from fork_height + 1) whose work is not above ours yet.
+  struct PendingBranch {
+    int32_t fork_height = 0;
+    std::vector<Facts> facts;
+    std::vector<StoredHeader> headers;
+    chain::Uint256 work;
+    int32_t next_height() const { return fork_height + 1 + static_cast<int32_t>(facts.size()); }
+  };
+  std::optional<PendingBranch> pending_;
 };
 
 }  // namespace redoubt::broker

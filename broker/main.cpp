@@ -135,7 +135,11 @@ int main(int argc, char** argv) {
       broker::ClientRequest req;
       req.command = cmd;
       req.json = ctx.options.json;
-      return broker::run_daemon_client(sock, req, password_fd);
+      int code = broker::run_daemon_client(sock, req, password_fd);
+      // What Electrum-NMC's `stop` prints, once the daemon's tree is down.
+      if (stop_command && code == 0)
+        printf(req.json ? "\"Daemon stopped\"\n" : "Daemon stopped.\n");
+      return code;
     } else if (stop_command) {
       fprintf(stderr, "redoubt: no daemon is running for %s (no daemon at %s)\n",
               ctx.options.datadir.c_str(), socket.c_str());

@@ -104,7 +104,20 @@ CREATE TABLE headers(
   work BLOB NOT NULL CHECK(length(work) = 32));      -- cumulative, little-endian
 )sql";
 
-constexpr std::array<std::string_view, 1> kMigrations = {kV1};
+// v2: transactions the wallet stopped counting: replaced by a fee bump of
+// ours (BIP125) or conflicted (their inputs were spent by a confirmed
+// transaction). Kept so a sync does not bring an evicted unconfirmed one
+// back, and so the user can still see what happened.
+constexpr std::string_view kV2 = R"sql(
+CREATE TABLE dropped_transactions(
+  txid BLOB PRIMARY KEY CHECK(length(txid) = 32),
+  raw BLOB NOT NULL,
+  reason TEXT NOT NULL CHECK(reason IN ('replaced', 'conflicted')),
+  by_txid BLOB CHECK(by_txid IS NULL OR length(by_txid) = 32),
+  dropped_at INTEGER NOT NULL) WITHOUT ROWID;
+)sql";
+
+constexpr std::array<std::string_view, 2> kMigrations = {kV1, kV2};
 
 }  // namespace
 

@@ -373,6 +373,42 @@ void Store::remove_transaction(const Hash256& txid) {
   db_->prepare("DELETE FROM transactions WHERE txid = ?").bind(1, span(txid)).run();
 }
 
+void Store::drop_transaction(const DroppedTx& d) {
+  Batch b(*this);
+  Stmt& q = db_->prepare(
+      "INSERT OR REPLACE INTO dropped_transactions(txid, raw, reason, by_txid, dropped_at) "
+      "VALUES(?,?,?,?,?)");
+  q.bind(1, span(d.txid)).bind(2, ByteSpan(d.raw)).bind(3, d.reason);
+  if (d.by)
+    q.bind(4, span(*d.by));
+  else
+    q.bind_null(4);
+  q.bind(5, d.dropped_at).run();
+  remove_transaction(d.txid);
+  b.commit();
+}
+
+std::optional<DroppedTx> Store::dropped_transaction(const Hash256& txid) {
+  Stmt& q = db_->prepare(
+      "SELECT txid, raw, reason, by_txid, dropped_at FROM dropped_transactions WHERE txid = ?");
+  q.bind(1, span(txid));
+  std::optional<DroppedTx> out;
+  if (q.step()) {
+    out.emplace();
+    out->txid = q.hash(0);
+    out->raw = q.blob(1);
+    out->reason = q.text(2);
+    if (!q.is_null(3)) out->by = q.hash(3);
+    out->dropped_at = q.i64(4);
+  }
+  q.reset();
+  return out;
+}
+
+void Store::undrop_transaction(const Hash256& txid) {
+  db_->prepare("DELETE FROM dropped_transactions WHERE txid = ?").bind(1, span(txid)).run();
+}
+
 int Store::unconfirm_above(int32_t fork_height) {
   Batch b(*this);
   db_->prepare("UPDATE transactions SET height = 0, position = -1, verified = 0 WHERE height > ?")
@@ -560,6 +596,10 @@ void Store::set_setting(std::string_view key, std::string_view value) {
       .bind(1, key)
       .bind(2, value)
       .run();
+}
+
+void Store::remove_setting(std::string_view key) {
+  db_->prepare("DELETE FROM settings WHERE key = ?").bind(1, key).run();
 }
 
 std::optional<std::string> Store::setting(std::string_view key) {

@@ -77,6 +77,12 @@ class Store {
   void set_tx_local(const chain::Hash256& txid, bool local);
   void set_tx_label(const chain::Hash256& txid, std::string_view label);
   void remove_transaction(const chain::Hash256& txid);  // cascades to outputs/spends
+  // Moves a transaction to dropped_transactions (replaced or conflicted), in
+  // one database transaction; its outputs and spends go with it.
+  void drop_transaction(const DroppedTx& d);
+  std::optional<DroppedTx> dropped_transaction(const chain::Hash256& txid);
+  // A dropped transaction that confirmed after all counts again.
+  void undrop_transaction(const chain::Hash256& txid);
   // Reorg: every transaction above `fork_height` becomes unconfirmed and
   // unverified (one transaction). Returns how many changed.
   int unconfirm_above(int32_t fork_height);
@@ -104,6 +110,7 @@ class Store {
   // Settings.
   void set_setting(std::string_view key, std::string_view value);
   std::optional<std::string> setting(std::string_view key);
+  void remove_setting(std::string_view key);
 
   // Headers (used by HeaderChain): replace everything from the first
   // header's height on with `headers` (contiguous), in one transaction.

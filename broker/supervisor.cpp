@@ -1,5 +1,7 @@
 #include "broker/supervisor.h"
 
+#include <sys/stat.h>
+
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -220,8 +222,13 @@ void Supervisor::spawn_child(UiId id) {
   }
   spec.policy = r == Role::kNetd ? config_.netd_policy : role_name(r);
   if (r == Role::kKeyd) spec.params["keystore"] = config_.keystore_dir;
-  if (r == Role::kNetd && !config_.tor_socket.empty())
+  if (r == Role::kNetd && !config_.tor_socket.empty()) {
     spec.params["tor_socket"] = config_.tor_socket;
+    struct stat st {};
+    bool ok = ::stat(config_.tor_socket.c_str(), &st) == 0;
+    tor_socket_dev_ = ok ? st.st_dev : 0;
+    tor_socket_ino_ = ok ? st.st_ino : 0;
+  }
   spec.extra_binds = config_.extra_binds;
   pid_t pid;
   std::string failure;
@@ -338,6 +345,10 @@ void Supervisor::apply_info(UiId id, ipc::schema::ChildInfo::Reader info) {
     return;
   }
   st.answered = true;
+  if (id == kNetdSlot) {
+    for (auto& f : netd_ready_) f->fulfill();
+    netd_ready_.clear();
+  }
   st.version = info.getVersion();
   auto c = info.getConfinement();
   st.landlock_abi = c.getLandlockAbi();
@@ -347,6 +358,26 @@ void Supervisor::apply_info(UiId id, ipc::schema::ChildInfo::Reader info) {
   st.apparmor = c.getApparmorLabel();
   st.notes.clear();
   for (auto n : c.getNotes()) st.notes.emplace_back(n);
+}
+
+bool Supervisor::restart_netd_if_tor_socket_replaced() {
+  if (config_.tor_socket.empty() || stopping_) return false;
+  struct stat st {};
+  if (::stat(config_.tor_socket.c_str(), &st) != 0) return false;  // tor is not back yet
+  if (st.st_dev == tor_socket_dev_ && st.st_ino == tor_socket_ino_) return false;
+  Slot& netd = slots_.at(kNetdSlot);
+  if (netd.pid == nullptr) return false;  // not running: its next start binds the new one
+  tor_socket_dev_ = st.st_dev;            // once per replacement
+  tor_socket_ino_ = st.st_ino;
+  kill_child(kNetdSlot, "Tor's socket " + config_.tor_socket +
+                            " was replaced (tor restarted): restarting netd to reach the new one");
+  return true;
+}
+
+kj::Promise<void> Supervisor::netd_ready() {
+  auto paf = kj::newPromiseAndFulfiller<void>();
+  netd_ready_.push_back(kj::mv(paf.fulfiller));
+  return kj::mv(paf.promise);
 }
 
 void Supervisor::kill_child(UiId id, const std::string& why) {

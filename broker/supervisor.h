@@ -120,6 +120,14 @@ class Supervisor : private kj::TaskSet::ErrorHandler {
   ipc::schema::Signer::Client signer();
   ipc::schema::Network::Client network();
 
+  // Tor's SOCKS socket is bound into netd's view when netd starts. A tor that
+  // restarts makes a new socket at the same path, which the running netd can
+  // never reach (its view holds the old one). When the path now names another
+  // socket than the one netd was given, netd is restarted and this returns
+  // true; netd_ready() resolves once the new netd has answered hello.
+  bool restart_netd_if_tor_socket_replaced();
+  kj::Promise<void> netd_ready();
+
   // Called with a message for the user (keyd restarted, a child misbehaved).
   void on_notice(std::function<void(const std::string&)> cb) { notice_ = std::move(cb); }
 
@@ -156,6 +164,10 @@ class Supervisor : private kj::TaskSet::ErrorHandler {
 
   kj::AsyncIoContext& io_;
   SupervisorConfig config_;
+  // The Tor socket netd's view holds (device, inode); 0/0 when none.
+  dev_t tor_socket_dev_ = 0;
+  ino_t tor_socket_ino_ = 0;
+  std::vector<kj::Own<kj::PromiseFulfiller<void>>> netd_ready_;
   UiBootstrap make_ui_bootstrap_;
   std::function<void(const std::string&)> notice_;
   std::map<UiId, Slot> slots_;  // std::map: references stay valid across inserts

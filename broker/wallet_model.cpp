@@ -165,6 +165,13 @@ ApplyResult WalletModel::apply_transaction(const chain::Transaction& tx, int32_t
   const Hash256 txid = tx.txid();
   auto existing = txs_.find(txid);
   res.is_new = existing == txs_.end();
+  const bool confirmed = verified && height > 0;
+  // A transaction we dropped (replaced, conflicted) counts again only once
+  // it is confirmed; a server still listing it unconfirmed changes nothing.
+  if (res.is_new && !confirmed && !local && store_.dropped_transaction(txid)) {
+    res.is_new = false;
+    return res;
+  }
 
   TxRecord rec;
   rec.txid = txid;
@@ -233,6 +240,7 @@ ApplyResult WalletModel::apply_transaction(const chain::Transaction& tx, int32_t
   }
 
   Store::Batch batch(store_);
+  if (res.is_new && (confirmed || local)) store_.undrop_transaction(txid);
   store_.put_transaction(rec, outs, spends);
   for (AddressId id : touched)
     if (const AddressRecord* a = address(id); a && !a->used) store_.set_address_used(id, true);
@@ -280,6 +288,17 @@ ApplyResult WalletModel::apply_transaction(const chain::Transaction& tx, int32_t
   for (auto& o : outs) outputs_[o.outpoint] = std::move(o);
   for (const auto& n : put_names) res.names_changed.push_back(n.name);
   for (const auto& n : removed_names) res.names_changed.push_back(n);
+  if (confirmed) {
+    // Unconfirmed spends of the same coins can never confirm now.
+    std::vector<Hash256> conflicts;
+    for (const auto& p : inputs) {
+      auto sp = spent_by_.find(p);
+      if (sp == spent_by_.end()) continue;
+      for (const auto& other : sp->second)
+        if (other != txid && txs_.at(other).rec.height <= 0) conflicts.push_back(other);
+    }
+    for (const auto& c : conflicts) drop_transaction(c, "conflicted", txid, now);
+  }
   return res;
 }
 
@@ -295,9 +314,14 @@ int WalletModel::rollback_above(int32_t fork_height) {
 }
 
 void WalletModel::remove_transaction(const Hash256& txid) {
+  if (!txs_.count(txid)) return;
+  store_.remove_transaction(txid);
+  forget(txid);
+}
+
+void WalletModel::forget(const Hash256& txid) {
   auto it = txs_.find(txid);
   if (it == txs_.end()) return;
-  store_.remove_transaction(txid);
   for (const auto& p : it->second.inputs) {
     auto s = spent_by_.find(p);
     if (s == spent_by_.end()) continue;
@@ -307,6 +331,35 @@ void WalletModel::remove_transaction(const Hash256& txid) {
   }
   for (uint32_t i = 0; i < it->second.n_outputs; ++i) outputs_.erase({txid, i});
   txs_.erase(it);
+}
+
+void WalletModel::drop_transaction(const Hash256& txid, const std::string& reason,
+                                   std::optional<Hash256> by, int64_t now) {
+  auto it = txs_.find(txid);
+  if (it == txs_.end() || it->second.rec.height > 0) return;
+  if (now == 0) now = static_cast<int64_t>(std::time(nullptr));
+  // Descendants first: they spend outputs that will never exist.
+  std::vector<Hash256> children;
+  for (uint32_t i = 0; i < it->second.n_outputs; ++i) {
+    auto s = spent_by_.find({txid, i});
+    if (s != spent_by_.end()) children.insert(children.end(), s->second.begin(), s->second.end());
+  }
+  for (const auto& c : children) drop_transaction(c, "conflicted", txid, now);
+  auto rec = store_.transaction(txid);
+  if (!rec) return;
+  store_.drop_transaction({txid, std::move(rec->raw), reason, by, now});
+  forget(txid);
+}
+
+std::vector<Hash256> WalletModel::local_unconfirmed() const {
+  std::vector<Hash256> out;
+  for (const auto& [txid, s] : txs_)
+    if (s.rec.local && s.rec.height <= 0) out.push_back(txid);
+  return out;
+}
+
+std::optional<DroppedTx> WalletModel::dropped(const Hash256& txid) const {
+  return store_.dropped_transaction(txid);
 }
 
 void WalletModel::set_address_frozen(AddressId id, bool frozen) {
@@ -324,6 +377,12 @@ void WalletModel::set_coin_frozen(const OutPoint& op, bool frozen) {
 
 bool WalletModel::is_spent(const OutPoint& op) const {
   return spent_by_.count(op) != 0;
+}
+
+std::optional<Coin> WalletModel::own_output(const OutPoint& op) const {
+  auto it = outputs_.find(op);
+  if (it == outputs_.end() || !it->second.address_id) return std::nullopt;
+  return make_coin(it->second);
 }
 
 Coin WalletModel::make_coin(const OutputRecord& o) const {

@@ -73,6 +73,18 @@ class WalletModel {
   // Reorg: transactions above the fork become unconfirmed and unverified.
   int rollback_above(int32_t fork_height);
   void remove_transaction(const chain::Hash256& txid);  // e.g. a dropped local tx
+  // Stops counting an unconfirmed transaction (and its unconfirmed
+  // descendants, which can never confirm now): "replaced" by our fee bump or
+  // "conflicted" by a confirmed spend of one of its inputs. Its coins are
+  // free again; it leaves balance and history and is kept in the store's
+  // dropped_transactions, so a sync does not bring it back unless it
+  // confirms after all. Applying a verified confirmed transaction drops the
+  // unconfirmed ones it conflicts with by itself.
+  void drop_transaction(const chain::Hash256& txid, const std::string& reason,
+                        std::optional<chain::Hash256> by, int64_t now = 0);
+  std::optional<DroppedTx> dropped(const chain::Hash256& txid) const;
+  // Transactions made here that no server has listed yet, unconfirmed.
+  std::vector<chain::Hash256> local_unconfirmed() const;
 
   void set_address_frozen(AddressId id, bool frozen);
   void set_coin_frozen(const chain::OutPoint& op, bool frozen);
@@ -83,6 +95,9 @@ class WalletModel {
   // local ones included), annotated for coin selection.
   std::vector<Coin> coins() const;
   std::optional<Coin> coin(const chain::OutPoint& op) const;
+  // An output paying one of our addresses, spent or not (fee bumping needs
+  // the coins its transaction already spends).
+  std::optional<Coin> own_output(const chain::OutPoint& op) const;
   // The unspent output currently carrying `name`, if we hold it.
   std::optional<Coin> name_coin(chain::ByteSpan name) const;
 
@@ -114,6 +129,7 @@ class WalletModel {
   void index_address(const AddressRecord& a);
   bool is_spent(const chain::OutPoint& op) const;
   Coin make_coin(const OutputRecord& o) const;
+  void forget(const chain::Hash256& txid);  // the in-memory part of removing
 
   Store& store_;
   const chain::NetworkParams& params_;

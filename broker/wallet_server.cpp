@@ -324,6 +324,18 @@ kj::Promise<void> WalletServer::payTo(PayToContext context) {
       });
 }
 
+kj::Promise<void> WalletServer::bumpFee(BumpFeeContext context) {
+  auto p = context.getParams();
+  std::string txid = p.getTxid();
+  int64_t rate = p.getFeeRate();
+  chain::Bytes sealed(p.getSealedPassword().begin(), p.getSealedPassword().end());
+  return ctx_.engine->synced()
+      .then([this, txid, rate, sealed](SyncStatus) mutable {
+        return ctx_.engine->bump_fee(txid, rate, std::move(sealed));
+      })
+      .then([context](SendOutcome o) mutable { fill_send(context.getResults().initResult(), o); });
+}
+
 kj::Promise<void> WalletServer::signTransaction(SignTransactionContext context) {
   auto p = context.getParams();
   chain::Bytes raw(p.getUnsignedTx().begin(), p.getUnsignedTx().end());
@@ -484,7 +496,8 @@ kj::Promise<void> WalletServer::subscribe(SubscribeContext context) {
 kj::Promise<void> WalletServer::discard(DiscardContext context) {
   std::string txid = context.getParams().getTxid();
   if (held_.erase(txid) == 0) {
-    ipc::fail(ipc::ErrorCode::kUsage, "discard: " + txid + " was not built by this ui and held back");
+    ipc::fail(ipc::ErrorCode::kUsage,
+              "discard: " + txid + " was not built by this ui and held back");
   }
   auto& model = ctx_.engine->model();
   chain::Hash256 h = chain::hash_from_hex_reversed(txid);

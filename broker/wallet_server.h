@@ -56,6 +56,7 @@ class WalletServer final : public ipc::schema::Wallet::Server {
   kj::Promise<void> freeze(FreezeContext context) override;
   kj::Promise<void> payTo(PayToContext context) override;
   kj::Promise<void> broadcast(BroadcastContext context) override;
+  kj::Promise<void> bumpFee(BumpFeeContext context) override;
   kj::Promise<void> signTransaction(SignTransactionContext context) override;
   kj::Promise<void> audit(AuditContext context) override;
   kj::Promise<void> nameNew(NameNewContext context) override;

@@ -52,6 +52,15 @@ struct TxRecord {
   std::string label;
 };
 
+// A transaction the wallet no longer counts (dropped_transactions table).
+struct DroppedTx {
+  chain::Hash256 txid{};
+  chain::Bytes raw;
+  std::string reason;  // "replaced" (by our fee bump) or "conflicted"
+  std::optional<chain::Hash256> by;
+  int64_t dropped_at = 0;
+};
+
 struct OutputRecord {
   chain::OutPoint outpoint;
   int64_t value = 0;

@@ -37,6 +37,7 @@ void print_send_result(CommandContext& ctx, ipc::schema::SendResult::Reader r);
 kj::Promise<int> cmd_deserialize(CommandContext& ctx);
 kj::Promise<int> cmd_validateaddress(CommandContext& ctx);
 kj::Promise<int> cmd_signtransaction(CommandContext& ctx);
+kj::Promise<int> cmd_bumpfee(CommandContext& ctx);
 
 // ui/commands_names.cpp
 kj::Promise<int> cmd_name_new(CommandContext& ctx);

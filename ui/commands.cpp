@@ -256,6 +256,10 @@ const std::vector<Command>& commands() {
        "Have keyd sign an unsigned transaction (from payto --unsigned) spending this wallet's "
        "coins; not broadcast.",
        false, cmd_signtransaction},
+      {"bumpfee", "Sending", "bumpfee TXID --fee-rate R",
+       "Replace an unconfirmed payment of this wallet by one paying R sat/kvB (BIP125): the "
+       "change pays first, confirmed coins are added if needed.",
+       false, cmd_bumpfee},
       {"deserialize", "Sending", "deserialize TXHEX", "Decode a transaction (name operations too).",
        true, cmd_deserialize},
       {"validateaddress", "Wallet", "validateaddress ADDRESS",

@@ -290,6 +290,38 @@ kj::Promise<int> cmd_paytomany(CommandContext& ctx) {
   return pay_impl(ctx, true);
 }
 
+// bumpfee TXID --fee-rate SAT_PER_KVB: BIP125 replacement of our own
+// unconfirmed transaction; prints what payto prints for the replacement.
+kj::Promise<int> cmd_bumpfee(CommandContext& ctx) {
+  std::string fee_rate;
+  take_option(ctx.args, "--fee-rate", fee_rate);
+  int64_t rate = 0;
+  try {
+    rate = fee_rate.empty() ? 0 : std::stoll(fee_rate);
+  } catch (const std::exception&) {
+    rate = 0;
+  }
+  if (ctx.args.size() != 1 || ctx.args[0].size() != 64 || rate <= 0)
+    return usage("bumpfee TXID --fee-rate SAT_PER_KVB");
+  auto password = kj::heap<Secret>(read_secret("Password: "));
+  // The password goes to keyd sealed (ui/sealing.h), as for payto.
+  return seal_to_keyd(ctx)
+      .then([password = kj::mv(password)](SealToKeyd seal) {
+        return seal(*password, ipc::sealed::Purpose::kPassword);
+      })
+      .then([&ctx, txid = ctx.args[0], rate](chain::Bytes sealed_password) {
+        auto req = ctx.wallet.bumpFeeRequest();
+        req.setTxid(txid);
+        req.setFeeRate(rate);
+        req.setSealedPassword(as_blob(sealed_password));
+        return req.send();
+      })
+      .then([&ctx](auto&& r) {
+        print_send_result(ctx, r.getResult());
+        return kExitOk;
+      });
+}
+
 kj::Promise<int> cmd_broadcast(CommandContext& ctx) {
   std::string stream;
   take_option(ctx.args, "--stream-id", stream);

@@ -300,6 +300,7 @@ TEST_F(DaemonE2E, StopLeavesNoProcessBehindAndASecondDaemonIsRefused) {
 
   Result stop = r({"stop"});
   EXPECT_EQ(stop.rc, 0) << stop.err;
+  EXPECT_EQ(stop.json(), "Daemon stopped") << stop.out;
   // `stop` answers once the tree is down: nothing left at that moment.
   EXPECT_FALSE(alive(keyd));
   EXPECT_FALSE(alive(netd));
@@ -394,6 +395,36 @@ TEST_F(DaemonE2E, TheInteractiveModeRunsThroughTheDaemonAndFollowsResizes) {
   EXPECT_TRUE(alive(d));
   EXPECT_EQ(r({"stop"}).rc, 0);
   EXPECT_NE(reap_daemon(), -1);
+}
+
+TEST_F(DaemonE2E, TheDaemonReconnectsOnItsOwnAndFollowsNewBlocks) {
+  create();
+  // The daemon's first server session is dropped at its first request.
+  universe().set_misbehaviour(testsupport::Misbehaviour::drop,
+                              testsupport::MisbehaviourScope::next_connection);
+  start_daemon();
+  // getinfo only reads the daemon's state (it never asks for a sync).
+  auto synced_to = [&](int height, std::chrono::seconds within) {
+    auto deadline = std::chrono::steady_clock::now() + within;
+    while (std::chrono::steady_clock::now() < deadline) {
+      Result i = r({"getinfo"});
+      if (i.rc == 0 && i.json()["sync_height"] == height &&
+          i.json()["server"].get<std::string>().find("(connected)") != std::string::npos)
+        return true;
+      std::this_thread::sleep_for(300ms);
+    }
+    return false;
+  };
+  // Nobody asks it to: its own retry timer opens a new session.
+  EXPECT_TRUE(synced_to(universe().height(), 40s)) << log();
+  // Two sessions: the dropped one and the daemon's retry.
+  const std::string l = log();
+  const auto first = l.find("using proxy");
+  ASSERT_NE(first, std::string::npos) << l;
+  EXPECT_NE(l.find("using proxy", first + 1), std::string::npos) << l;
+  // The server's notifications keep it synced.
+  universe().mine(3);
+  EXPECT_TRUE(synced_to(universe().height(), 20s)) << log();
 }
 
 TEST_F(DaemonE2E, ADatadirTooLongForASocketStillRunsOneShot) {

@@ -61,26 +61,72 @@ std::optional<std::string> Mempool::accept(const RegtestChain& chain, const Tran
   if (chain.find_tx(txid)) return "txn-already-known";
   if (auto r = check_transaction_basic(tx)) return r;
   // A spend of something a mempool transaction already spends is a conflict
-  // (Core: "txn-mempool-conflict"; we do not implement replacement).
-  for (const auto& in : tx.inputs) {
-    if (spent_in_mempool(in.prevout)) return "txn-mempool-conflict";
+  // (Core: "txn-mempool-conflict") unless BIP125 lets it replace them: every
+  // direct conflict signals (nSequence < 0xfffffffe), and the fee rules
+  // below hold. The conflicts and their descendants leave for the checks
+  // and come back if the newcomer is refused.
+  std::set<chain::Hash256> evict;
+  for (const auto& e : entries_) {
+    for (const auto& in : tx.inputs) {
+      bool spends = false;
+      for (const auto& ein : e.tx.inputs) spends = spends || ein.prevout == in.prevout;
+      if (!spends) continue;
+      bool signals = false;
+      for (const auto& ein : e.tx.inputs) signals = signals || ein.sequence < 0xfffffffe;
+      if (!signals) return "txn-mempool-conflict";
+      evict.insert(e.txid);
+    }
   }
+  for (bool grew = !evict.empty(); grew;) {
+    grew = false;
+    for (const auto& e : entries_) {
+      if (evict.count(e.txid)) continue;
+      for (const auto& in : e.tx.inputs)
+        if (evict.count(in.prevout.txid)) grew = evict.insert(e.txid).second || grew;
+    }
+  }
+  std::vector<Entry> saved = entries_;
+  int64_t evicted_fees = 0;
+  for (const auto& e : entries_)
+    if (evict.count(e.txid)) evicted_fees += e.fee;
+  std::erase_if(entries_, [&](const Entry& e) { return evict.count(e.txid) != 0; });
+  auto refuse = [&](std::string why) -> std::optional<std::string> {
+    entries_ = saved;
+    return why;
+  };
   TxCheckContext ctx;
   ctx.coin = [&](const chain::OutPoint& op) { return coin(chain, op); };
   ctx.name = [&](const chain::Bytes& n) { return chain.name(n); };
   ctx.spend_height = chain.height() + 1;
   ctx.for_mempool = true;
   TxCheckResult res = check_transaction(tx, ctx);
-  if (res.reject) return res.reject;
+  if (res.reject) return refuse(*res.reject);
   // namecoind allows one pending registration or update per name.
   if (auto name = updated_name(tx)) {
     for (const auto& e : entries_) {
-      if (updated_name(e.tx) == name) return "txn-mempool-name-error";
+      if (updated_name(e.tx) == name) return refuse("txn-mempool-name-error");
     }
   }
-  int64_t min_fee = static_cast<int64_t>(tx.vsize()) * opts_.min_relay_fee_per_kvb / 1000;
+  const int64_t vsize = static_cast<int64_t>(tx.vsize());
+  int64_t min_fee = vsize * opts_.min_relay_fee_per_kvb / 1000;
   if (res.fee < min_fee) {
-    return "min relay fee not met, " + std::to_string(res.fee) + " < " + std::to_string(min_fee);
+    return refuse("min relay fee not met, " + std::to_string(res.fee) + " < " +
+                  std::to_string(min_fee));
+  }
+  if (!evict.empty()) {
+    for (const auto& e : saved) {
+      // Rule 6: a higher rate than each transaction it replaces.
+      if (evict.count(e.txid) &&
+          static_cast<__int128>(res.fee) * static_cast<int64_t>(e.tx.vsize()) <=
+              static_cast<__int128>(e.fee) * vsize)
+        return refuse("insufficient fee: the replacement's rate is not above the original's");
+    }
+    // Rules 3 and 4: the evicted fees, plus the incremental relay fee on
+    // the replacement's own size.
+    const int64_t need = evicted_fees + vsize * opts_.incremental_relay_fee_per_kvb / 1000;
+    if (res.fee < need)
+      return refuse("insufficient fee, rejecting replacement: " + std::to_string(res.fee) + " < " +
+                    std::to_string(need));
   }
   entries_.push_back(Entry{tx, txid, res.fee});
   return std::nullopt;

@@ -1,6 +1,6 @@
 // The universe's mempool: accepts a transaction only if a node would (see
-// tx_rules.h, plus mempool conflicts and namecoind's one-pending-operation-
-// per-name rule), and picks what the next block may contain (a
+// tx_rules.h, plus mempool conflicts with BIP125 replacement and namecoind's
+// one-pending-operation-per-name rule), and picks what the next block may contain (a
 // name_firstupdate waits until its name_new is 12 blocks deep).
 #pragma once
 
@@ -24,6 +24,9 @@ class Mempool {
   struct Options {
     // Namecoin's -minrelaytxfee default: 0.001 NMC/kB = 100,000 sat per kvB.
     int64_t min_relay_fee_per_kvb = 100'000;
+    // BIP125 rule 4: what a replacement pays on its own size on top of the
+    // fees it evicts (Core's -incrementalrelayfee default).
+    int64_t incremental_relay_fee_per_kvb = 1'000;
   };
 
   Mempool() = default;

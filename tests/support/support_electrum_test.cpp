@@ -176,7 +176,8 @@ TEST_F(ElectrumTest, TransactionsMerkleProofsAndBroadcast) {
   auto tx = chain::parse_transaction(chain::from_hex(raw));
   uint32_t vout = tx.outputs[0].script_pubkey == a ? 0 : 1;
   chain::Transaction spend;
-  spend.inputs.push_back({{tx.txid(), vout}, {}, 0xfffffffd, {}});
+  // Not signalling BIP125, so the second spend is a plain conflict.
+  spend.inputs.push_back({{tx.txid(), vout}, {}, 0xfffffffe, {}});
   spend.outputs.push_back({50'000'000 - 50'000, alice.new_script()});
   alice.sign(spend, {tx.outputs[vout]});
   std::string hex = chain::to_hex(spend.serialize());

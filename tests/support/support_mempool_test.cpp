@@ -35,12 +35,13 @@ class MempoolTest : public UniverseFixture {
   }
 
   static chain::Transaction spend(const TestWallet& w, const std::vector<Utxo>& ins,
-                                  const std::vector<chain::TxOut>& outs, int32_t version = 2) {
+                                  const std::vector<chain::TxOut>& outs, int32_t version = 2,
+                                  uint32_t sequence = 0xfffffffd) {
     chain::Transaction tx;
     tx.version = version;
     std::vector<chain::TxOut> spent;
     for (const auto& u : ins) {
-      tx.inputs.push_back({u.op, {}, 0xfffffffd, {}});
+      tx.inputs.push_back({u.op, {}, sequence, {}});
       spent.push_back(u.out);
     }
     tx.outputs = outs;
@@ -87,10 +88,33 @@ TEST_F(MempoolTest, PaysWithSegwitAndLegacySignatures) {
   EXPECT_EQ(broadcast(t2), "Transaction outputs already in utxo set");
 }
 
+// BIP125: a signalling transaction is replaced by one paying more (rate and
+// absolute fee plus the incremental relay fee), with its descendants; one
+// paying less is refused and changes nothing.
+TEST_F(MempoolTest, ReplacesASignallingTransactionThatPaysMore) {
+  Bytes a = alice.new_script();
+  Utxo u = fund(a, kCoin);
+  auto t1 = spend(alice, {u}, {{kCoin - kFee, alice.new_script()}});
+  ASSERT_EQ(broadcast(t1), std::nullopt);
+  auto child = spend(alice, {out_of(t1, 0)}, {{kCoin - 2 * kFee, bob.new_script()}});
+  ASSERT_EQ(broadcast(child), std::nullopt);
+  auto cheap = spend(alice, {u}, {{kCoin - kFee + 10, bob.new_script()}});
+  EXPECT_NE(broadcast(cheap), std::nullopt);
+  EXPECT_EQ(confirmations(t1), 0) << "still there";
+  // Must beat t1 and its child together, plus the increment.
+  auto t2 = spend(alice, {u}, {{kCoin - 4 * kFee, bob.new_script()}});
+  EXPECT_EQ(broadcast(t2), std::nullopt);
+  EXPECT_EQ(confirmations(t1), -1) << "replaced";
+  EXPECT_EQ(confirmations(child), -1) << "its descendant went with it";
+  universe().mine(1);
+  EXPECT_EQ(confirmations(t2), 1);
+}
+
 TEST_F(MempoolTest, RejectsDoubleSpendsAndMissingInputs) {
   Bytes a = alice.new_script();
   Utxo u = fund(a, kCoin);
-  auto t1 = spend(alice, {u}, {{kCoin - kFee, bob.new_script()}});
+  // t1 does not signal BIP125: no replacement, even paying more.
+  auto t1 = spend(alice, {u}, {{kCoin - kFee, bob.new_script()}}, 2, 0xfffffffe);
   auto t2 = spend(alice, {u}, {{kCoin - 2 * kFee, bob.new_script()}});
   EXPECT_EQ(broadcast(t1), std::nullopt);
   EXPECT_EQ(broadcast(t2), "txn-mempool-conflict");

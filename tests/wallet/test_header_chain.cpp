@@ -205,6 +205,60 @@ TEST_F(Fixture, FollowsMostWorkBranchAndReportsFork) {
   EXPECT_EQ(again.tip_work(), c.tip_work());
 }
 
+// A branch longer than one chunk past the fork: the first chunk alone has
+// less work than ours (kept pending, nothing stored), the next one tips it
+// over and the reorg happens, fork height exact. A chunk that does not
+// continue the pending branch forgets it; a branch that ends without more
+// work changes nothing.
+TEST_F(Fixture, FollowsABranchLongerThanOneChunk) {
+  HeaderChain c(store, p);
+  const size_t kOurs = 2100;
+  auto a = mine_regtest_chain(p.genesis_hash(), kT0, kOurs);
+  for (size_t i = 0; i < a.size(); i += HeaderChain::kMaxChunk) {
+    size_t end = std::min(a.size(), i + HeaderChain::kMaxChunk);
+    ASSERT_EQ(c.connect(static_cast<int32_t>(i + 1), {a.begin() + i, a.begin() + end}).status,
+              Status::kExtended);
+  }
+  const Hash256 our_tip = c.tip_hash();
+  // b forks after height 50 and is 2200 headers long: 2250 > 2100.
+  auto b = mine_regtest_chain(header_hash(a[49]), kT0 + 50 * 60 + 7, 2200, 91);
+  std::vector<Bytes> first(b.begin(), b.begin() + HeaderChain::kMaxChunk);
+  std::vector<Bytes> rest(b.begin() + HeaderChain::kMaxChunk, b.end());
+
+  auto r = c.connect(51, first);
+  ASSERT_EQ(r.status, Status::kBranchPending) << r.reason;
+  EXPECT_EQ(r.next_height, 51 + static_cast<int32_t>(HeaderChain::kMaxChunk));
+  EXPECT_EQ(c.tip_hash(), our_tip) << "nothing replaced yet";
+  EXPECT_EQ(HeaderChain(store, p).tip_hash(), our_tip) << "nothing stored yet";
+
+  // Something else in between forgets the pending branch.
+  EXPECT_EQ(c.connect(1, {a.begin(), a.begin() + 5}).status, Status::kNoChange);
+  EXPECT_EQ(c.connect(r.next_height, rest).status, Status::kNotConnected);
+
+  ASSERT_EQ(c.connect(51, first).status, Status::kBranchPending);
+  auto r2 = c.connect(r.next_height, rest);
+  ASSERT_EQ(r2.status, Status::kReorged) << r2.reason;
+  ASSERT_TRUE(r2.fork_height);
+  EXPECT_EQ(*r2.fork_height, 50);
+  EXPECT_EQ(c.height(), 2250);
+  EXPECT_EQ(c.tip_hash(), header_hash(b.back()));
+  EXPECT_EQ(c.hash_at(51), header_hash(b[0]));
+  EXPECT_EQ(c.hash_at(50), header_hash(a[49]));
+  HeaderChain again(store, p);
+  EXPECT_EQ(again.tip_hash(), header_hash(b.back()));
+  EXPECT_EQ(again.tip_work(), c.tip_work());
+
+  // A long branch that ends with less work than ours: no change.
+  auto weak = mine_regtest_chain(header_hash(a[9]), kT0 + 10 * 60 + 9, 2100, 92);
+  ASSERT_EQ(c.connect(11, {weak.begin(), weak.begin() + HeaderChain::kMaxChunk}).status,
+            Status::kBranchPending);
+  EXPECT_EQ(c.connect(11 + static_cast<int32_t>(HeaderChain::kMaxChunk),
+                      {weak.begin() + HeaderChain::kMaxChunk, weak.end()})
+                .status,
+            Status::kNoChange);
+  EXPECT_EQ(c.tip_hash(), header_hash(b.back()));
+}
+
 TEST(HeaderChainNetworks, StoreOfAnotherNetworkIsRefused) {
   TempDir d;
   Store s = Store::open(d.file("w.db"));

@@ -1,0 +1,240 @@
+// Replacing and recovering transactions, end to end through the real process
+// tree: bumpfee (BIP125) from the change and with an added coin, the
+// replacement confirms and the original never does; a send killed between
+// keyd's signature and the broadcast is rebroadcast on the next sync; a local
+// transaction whose coin a confirmed transaction spent is dropped. Truth is
+// read from the universe (its chain and mempool).
+#include <set>
+#include <thread>
+
+#include "chain/address.h"
+#include "chain/params.h"
+#include "chain/tx.h"
+#include "tests/e2e/e2e_driver.h"
+#include "tests/support/misbehaviour.h"
+
+namespace redoubt::test {
+namespace {
+
+constexpr const char* kForeign = "ncrt1q46l5y2xlmg0a5c3mrny2kllwwz7ugwmkjp9eka";
+
+class Replace : public E2E {
+ protected:
+  int64_t actual_fee(const chain::Transaction& tx) {
+    int64_t in = 0, out = 0;
+    for (const auto& i : tx.inputs)
+      in += chain_tx(chain::to_hex_reversed(i.prevout.txid)).outputs.at(i.prevout.index).value;
+    for (const auto& o : tx.outputs) out += o.value;
+    return in - out;
+  }
+  static std::set<std::string> spent(const chain::Transaction& tx) {
+    std::set<std::string> s;
+    for (const auto& i : tx.inputs)
+      s.insert(chain::to_hex_reversed(i.prevout.txid) + ":" + std::to_string(i.prevout.index));
+    return s;
+  }
+  static int64_t paid_to(const chain::Transaction& tx, const chain::Bytes& script) {
+    int64_t v = 0;
+    for (const auto& o : tx.outputs)
+      if (o.script_pubkey == script) v += o.value;
+    return v;
+  }
+  bool in_history(const std::string& txid) {
+    for (const auto& h : history())
+      if (h["txid"] == txid) return true;
+    return false;
+  }
+  static chain::Bytes foreign_script();
+
+  // Starts `payto ... 0.1` and kills the broker with SIGKILL while its
+  // broadcast connection is open but unanswered: after keyd signed and the
+  // wallet recorded the transaction, before any server saw it. Observed from
+  // outside: the universe's Electrum server counts connections; the send's
+  // second one (its first is the main session) is made to stall.
+  void kill_between_signing_and_broadcast(const std::string& dir = "") {
+    auto& ex = universe().electrum();
+    const uint64_t n0 = ex.connections_accepted();
+    Spawned s = spawn_with_input(argv({"payto", kForeign, "0.1"}, dir), kPassword);
+    ASSERT_GT(s.pid, 0);
+    auto wait_for = [&](uint64_t n) {
+      for (int i = 0; i < 30000 && ex.connections_accepted() < n; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      return ex.connections_accepted() >= n;
+    };
+    ASSERT_TRUE(wait_for(n0 + 1)) << "the send's main session";
+    universe().set_misbehaviour(testsupport::Misbehaviour::stall,
+                                testsupport::MisbehaviourScope::next_connection);
+    ASSERT_TRUE(wait_for(n0 + 2)) << "the send's broadcast connection";
+    // The request is written right after the connection: give it a moment
+    // to arrive (it is never answered), then kill.
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    ASSERT_EQ(kill(s.pid, SIGKILL), 0);
+    Result k = collect(s, 15000);
+    ASSERT_EQ(k.rc, 128 + SIGKILL) << "the broker was still waiting for the broadcast: " << k.err;
+  }
+  size_t mempool_size() {
+    return universe().with_state(
+        [](auto&, auto& mempool, auto&) { return mempool.entries().size(); });
+  }
+};
+
+chain::Bytes Replace::foreign_script() {
+  return chain::address_to_script(kForeign, chain::regtest_params());
+}
+
+// The change pays the higher fee: same inputs, the payment untouched, the
+// fee exactly the new rate on the replacement's size; the original leaves
+// the mempool, history and balance; after a block the replacement is
+// confirmed, the original never is, and the balance is exact.
+TEST_F(Replace, BumpFeeFromChangeReplacesAndConfirms) {
+  create();
+  universe().fund(address(), 100'000'000, /*confirm=*/true);
+  Result pay = pw({"payto", kForeign, "0.3", "--fee-rate", "100000"});
+  ASSERT_EQ(pay.rc, 0) << pay.err;
+  const std::string tx1 = pay.json()["txid"];
+  const chain::Transaction orig = chain_tx(tx1);
+  ASSERT_EQ(paid_to(orig, foreign_script()), 30'000'000) << "the foreign script is the one paid";
+
+  Result bump = pw({"bumpfee", tx1, "--fee-rate", "250000"});
+  ASSERT_EQ(bump.rc, 0) << bump.err;
+  ASSERT_TRUE(bump.json()["txid"].is_string()) << bump.out << bump.err;
+  const std::string tx2 = bump.json()["txid"];
+  ASSERT_NE(tx2, tx1);
+  const chain::Transaction repl = chain_tx(tx2);
+  EXPECT_EQ(spent(repl), spent(orig)) << "the change paid: no input added";
+  EXPECT_EQ(paid_to(repl, foreign_script()), 30'000'000) << "the payment is untouched";
+  const int64_t fee2 = actual_fee(repl);
+  EXPECT_EQ(fee2, (static_cast<int64_t>(repl.vsize()) * 250'000 + 999) / 1000);
+  EXPECT_GT(fee2, actual_fee(orig));
+  EXPECT_EQ(sat(bump.json()["summary"]["fee"]), fee2);
+  EXPECT_EQ(universe().confirmations(tx1), -1) << "the original left the mempool";
+  EXPECT_EQ(universe().confirmations(tx2), 0);
+
+  EXPECT_FALSE(in_history(tx1));
+  EXPECT_TRUE(in_history(tx2));
+  Json b = balance();
+  EXPECT_EQ(sat(b["confirmed"]) + sat(b["unconfirmed"]), 100'000'000 - 30'000'000 - fee2)
+      << b.dump();
+  Result again = pw({"bumpfee", tx1, "--fee-rate", "400000"});
+  EXPECT_NE(again.rc, 0);
+  EXPECT_NE(again.err.find("replaced"), std::string::npos) << again.err;
+  Result low = pw({"bumpfee", tx2, "--fee-rate", "200000"});
+  EXPECT_NE(low.rc, 0) << "a lower rate is refused";
+  EXPECT_NE(low.err.find("above"), std::string::npos) << low.err;
+
+  universe().mine(3);
+  EXPECT_EQ(universe().confirmations(tx2), 3);
+  EXPECT_EQ(universe().confirmations(tx1), -1) << "the original never confirms";
+  b = balance();
+  EXPECT_EQ(sat(b["confirmed"]), 100'000'000 - 30'000'000 - fee2) << b.dump();
+  EXPECT_FALSE(b.contains("unconfirmed")) << b.dump();
+  EXPECT_FALSE(in_history(tx1));
+  Result lu = r({"listunspent"});
+  ASSERT_EQ(lu.rc, 0) << lu.err;
+  EXPECT_EQ(lu.out.find(tx1), std::string::npos) << "no coin of the original: " << lu.out;
+}
+
+// The change cannot pay the new fee: a confirmed coin is added, the payment
+// still untouched, the fee exact; a block confirms it.
+TEST_F(Replace, BumpFeeAddsACoinWhenTheChangeIsTooSmall) {
+  create();
+  std::vector<std::string> addrs = receiving();
+  ASSERT_GE(addrs.size(), 2u);
+  universe().fund(addrs[0], 50'000'000, false);
+  universe().fund(addrs[1], 50'000'000, false);
+  universe().mine(1);
+  // 0.4998 NMC from one 0.5 coin leaves about 6,000 sat of change at 100
+  // sat/vB; 300 sat/vB needs more than the 20,000 sat over the payment.
+  Result pay = pw({"payto", kForeign, "0.4998", "--fee-rate", "100000"});
+  ASSERT_EQ(pay.rc, 0) << pay.err;
+  const std::string tx1 = pay.json()["txid"];
+  const chain::Transaction orig = chain_tx(tx1);
+  ASSERT_EQ(orig.inputs.size(), 1u);
+
+  Result bump = pw({"bumpfee", tx1, "--fee-rate", "300000"});
+  ASSERT_EQ(bump.rc, 0) << bump.err;
+  ASSERT_TRUE(bump.json()["txid"].is_string()) << bump.out << bump.err;
+  const std::string tx2 = bump.json()["txid"];
+  const chain::Transaction repl = chain_tx(tx2);
+  EXPECT_EQ(repl.inputs.size(), 2u);
+  for (const auto& op : spent(orig)) EXPECT_TRUE(spent(repl).count(op)) << op;
+  EXPECT_EQ(paid_to(repl, foreign_script()), 49'980'000);
+  const int64_t fee2 = actual_fee(repl);
+  EXPECT_EQ(fee2, (static_cast<int64_t>(repl.vsize()) * 300'000 + 999) / 1000);
+  universe().mine(1);
+  EXPECT_EQ(universe().confirmations(tx2), 1);
+  EXPECT_EQ(universe().confirmations(tx1), -1);
+  Json b = balance();
+  EXPECT_EQ(sat(b["confirmed"]), 100'000'000 - 49'980'000 - fee2) << b.dump();
+  EXPECT_FALSE(b.contains("unconfirmed")) << b.dump();
+}
+
+// A payment that does not signal replaceability cannot be bumped, and says so.
+TEST_F(Replace, BumpFeeRefusesANonRbfTransaction) {
+  create();
+  universe().fund(address(), 100'000'000, /*confirm=*/true);
+  Result pay = pw({"payto", kForeign, "0.3", "--no-rbf"});
+  ASSERT_EQ(pay.rc, 0) << pay.err;
+  Result bump = pw({"bumpfee", pay.json()["txid"], "--fee-rate", "300000"});
+  EXPECT_NE(bump.rc, 0);
+  EXPECT_NE(bump.err.find("BIP125"), std::string::npos) << bump.err;
+}
+
+// kill -9 between keyd's signature and the broadcast: the network never saw
+// the payment, the wallet recorded it. The next sync sends it again, on its
+// own stream; it confirms and the balance is exact.
+TEST_F(Replace, KilledSendIsRebroadcastOnTheNextSync) {
+  create();
+  universe().fund(address(), 100'000'000, /*confirm=*/true);
+  ASSERT_EQ(balance()["confirmed"], "1");
+  kill_between_signing_and_broadcast();
+  EXPECT_EQ(mempool_size(), 0u) << "the killed send never reached the network";
+
+  Json b = balance();  // the next sync
+  std::string local;
+  for (const auto& h : history())
+    if (h["height"].get<int>() <= 0) local = h["txid"];
+  ASSERT_FALSE(local.empty()) << "the wallet kept the signed payment";
+  EXPECT_EQ(universe().confirmations(local), 0) << "rebroadcast: in the mempool now";
+  EXPECT_EQ(mempool_size(), 1u);
+  const chain::Transaction tx = chain_tx(local);
+  EXPECT_EQ(paid_to(tx, foreign_script()), 10'000'000);
+  universe().mine(1);
+  b = balance();
+  EXPECT_EQ(sat(b["confirmed"]), 100'000'000 - 10'000'000 - actual_fee(tx)) << b.dump();
+  EXPECT_FALSE(b.contains("unconfirmed")) << b.dump();
+}
+
+// The same crash, but meanwhile the coin was spent by a confirmed
+// transaction (the same seed restored elsewhere paid from it): the stale
+// local transaction is dropped as conflicted, never rebroadcast, its coin
+// no longer counted; both wallets agree.
+TEST_F(Replace, LocalTransactionConflictedByAConfirmedSpendIsDropped) {
+  Result c = r({"create"}, kPassword);
+  ASSERT_EQ(c.rc, 0) << c.err;
+  const std::string seed = c.json().value("seed", "");
+  ASSERT_FALSE(seed.empty()) << c.out;
+  universe().fund(address(), 100'000'000, /*confirm=*/true);
+  ASSERT_EQ(balance()["confirmed"], "1");
+  kill_between_signing_and_broadcast();
+
+  const std::string other = datadir() + "/restored";
+  Result rs = r({"restore"}, seed + "\npw-2\n", other);
+  ASSERT_EQ(rs.rc, 0) << rs.err;
+  Result pay = r({"payto", kForeign, "0.25"}, "pw-2\n", other);
+  ASSERT_EQ(pay.rc, 0) << pay.err;
+  const std::string spend = pay.json()["txid"];
+  universe().mine(1);
+
+  Json b = balance();
+  Json other_b = balance(other);
+  EXPECT_EQ(b["confirmed"], other_b["confirmed"]) << b.dump() << " vs " << other_b.dump();
+  EXPECT_FALSE(b.contains("unconfirmed")) << "the conflicted send is not counted: " << b.dump();
+  const Json h = history();
+  ASSERT_EQ(h.size(), 2u) << "the funding and the confirmed spend only: " << h.dump();
+  EXPECT_EQ(h[1]["txid"], spend);
+  EXPECT_EQ(mempool_size(), 0u) << "nothing was rebroadcast";
+}
+
+}  // namespace
+}  // namespace redoubt::test
