@@ -6,6 +6,7 @@
 
 #include <cstring>
 
+#include "broker/bumpfee.h"
 #include "broker/tx_builder.h"
 #include "chain/hash.h"
 #include "chain/names.h"
@@ -197,6 +198,60 @@ TEST(TxBuilder, UpdateAndTransfer) {
   EXPECT_THROW(build_name_update(coins, g, nc, nm("d/other"), nm("x"), own(6, false), std::nullopt,
                                  own(9, true), {}),
                WalletError);
+}
+
+// bumpfee: the change pays first (exact fee at the new rate on the exact
+// size, payment untouched, inputs the same); a confirmed coin is added when
+// the change cannot; a rate not above the original's, or a transaction that
+// does not signal BIP125, is refused.
+TEST(BumpFee, ChangePaysFirstThenACoinIsAdded) {
+  std::vector<Coin> coins = {coin(1, kCoinSat, 1)};
+  const Bytes foreign = chain::p2wpkh_script(chain::Hash160{0xee});
+  const OwnAddress change = own(1, true);
+  BuildOptions opt;
+  opt.fee_rate = 100'000;
+  BuiltTx orig =
+      build_payment(coins, Groupings::compute({1}, {}), {{foreign, 30'000'000}}, change, opt);
+  ASSERT_TRUE(orig.change_index);
+  chain::Transaction signed_tx = orig.tx;  // sizes as keyd signs them (fee.h)
+  for (auto& in : signed_tx.inputs) in.witness = {Bytes(71, 0x30), Bytes(33, 0x02)};
+
+  BumpRequest req;
+  req.original = signed_tx;
+  req.spent = coins;
+  req.change_index = orig.change_index;
+  req.change = change;
+  req.fee_rate = 250'000;
+  req.incremental_rate = 100'000;
+  req.extra = {coin(2, 5 * kCoinSat, 2)};
+  BuiltTx b = build_bumpfee(req);
+  EXPECT_EQ(b.tx.inputs.size(), 1u) << "the change could pay";
+  EXPECT_EQ(b.fee, fee_for_vsize(b.vsize, 250'000));
+  EXPECT_EQ(b.vsize, signed_vsize(b.tx, coins));
+  int64_t out = 0, paid = 0;
+  for (const auto& o : b.tx.outputs) {
+    out += o.value;
+    if (o.script_pubkey == foreign) paid += o.value;
+  }
+  EXPECT_EQ(paid, 30'000'000);
+  EXPECT_EQ(kCoinSat - out, b.fee);
+  ASSERT_TRUE(b.change_index);
+  EXPECT_EQ(b.tx.outputs[*b.change_index].script_pubkey, change.script);
+  EXPECT_EQ(b.sign.change.size(), 1u);
+
+  // Too little change: the extra coin comes in.
+  req.fee_rate = 400'000;
+  req.original.outputs[*orig.change_index].value = 1'000;
+  req.spent[0].value = 30'000'000 + 1'000 + orig.fee;
+  BuiltTx more = build_bumpfee(req);
+  EXPECT_EQ(more.tx.inputs.size(), 2u);
+  EXPECT_EQ(more.fee, fee_for_vsize(more.vsize, 400'000));
+  // Not above the original's rate; no BIP125 signal.
+  req.fee_rate = 1'000;
+  EXPECT_THROW(build_bumpfee(req), WalletError);
+  req.fee_rate = 300'000;
+  for (auto& in : req.original.inputs) in.sequence = kFinalSequence;
+  EXPECT_THROW(build_bumpfee(req), WalletError);
 }
 
 }  // namespace

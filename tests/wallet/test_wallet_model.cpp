@@ -131,6 +131,54 @@ TEST_F(Model, BalanceHistoryFeesAndRollback) {
   EXPECT_EQ(w->addresses().size(), 22u + 11u);
 }
 
+// Replaced and conflicted transactions: dropping one frees its coins and
+// takes it (and its unconfirmed child) out of balance, history and coins; a
+// server listing it unconfirmed again does not bring it back, a confirmed
+// copy does; a confirmed spend of the same coin drops a local one by itself.
+TEST_F(Model, DroppedTransactionsLeaveBalanceHistoryAndCoins) {
+  const Bytes foreign = chain::p2wpkh_script(chain::Hash160{0xee});
+  auto fund = incoming(1, {{10 * kCoinSat, receive_script(0)}});
+  w->apply_transaction(fund, 10, 1, true);
+  auto orig =
+      spend({{fund.txid(), 0}}, {{kCoinSat, foreign}, {9 * kCoinSat - 1000, change_script(0)}});
+  w->apply_transaction(orig, kUnconfirmedHeight, -1, false, /*local=*/true);
+  auto child =
+      spend({{orig.txid(), 1}}, {{kCoinSat, foreign}, {8 * kCoinSat - 2000, change_script(1)}});
+  w->apply_transaction(child, kUnconfirmedHeight, -1, false, true);
+  auto repl =
+      spend({{fund.txid(), 0}}, {{kCoinSat, foreign}, {9 * kCoinSat - 3000, change_script(0)}});
+  w->apply_transaction(repl, kUnconfirmedHeight, -1, false, true);
+
+  w->drop_transaction(orig.txid(), "replaced", repl.txid());
+  EXPECT_FALSE(w->transaction(orig.txid()));
+  EXPECT_FALSE(w->transaction(child.txid())) << "its child can never confirm";
+  ASSERT_TRUE(w->dropped(orig.txid()));
+  EXPECT_EQ(w->dropped(orig.txid())->reason, "replaced");
+  EXPECT_EQ(w->dropped(orig.txid())->by, repl.txid());
+  EXPECT_EQ(w->dropped(child.txid())->reason, "conflicted");
+  EXPECT_EQ(w->balance().confirmed + w->balance().unconfirmed, 9 * kCoinSat - 3000);
+  EXPECT_EQ(w->history().size(), 2u);
+  ASSERT_EQ(w->coins().size(), 1u);
+  EXPECT_EQ(w->coins()[0].outpoint, (chain::OutPoint{repl.txid(), 1}));
+
+  // A server still listing the original unconfirmed: ignored.
+  w->apply_transaction(orig, kUnconfirmedHeight, -1, false);
+  EXPECT_FALSE(w->transaction(orig.txid()));
+  reopen();
+  EXPECT_TRUE(w->dropped(orig.txid()));
+  EXPECT_EQ(w->history().size(), 2u);
+
+  // The original confirms after all: it counts, and drops the replacement.
+  w->apply_transaction(orig, 11, 2, true);
+  EXPECT_TRUE(w->transaction(orig.txid()));
+  EXPECT_FALSE(w->dropped(orig.txid()));
+  EXPECT_FALSE(w->transaction(repl.txid()));
+  EXPECT_EQ(w->dropped(repl.txid())->reason, "conflicted");
+  EXPECT_EQ(w->dropped(repl.txid())->by, orig.txid());
+  EXPECT_EQ(w->balance().confirmed, 9 * kCoinSat - 1000);
+  EXPECT_EQ(w->balance().unconfirmed, 0);
+}
+
 TEST_F(Model, FrozenCoinsAndAddresses) {
   auto t1 = incoming(1, {{3 * kCoinSat, receive_script(0)}, {kCoinSat, receive_script(1)}});
   w->apply_transaction(t1, 5, 1, true);
