@@ -497,6 +497,22 @@ TEST_F(TorE2E, TheDaemonRecoversWhenTorRestarts) {
     execve(argv[0], argv.data(), envp.data());
     _exit(127);
   }
+  // Whatever happens below, the daemon and its children do not outlive the
+  // test: SIGTERM (orderly), then SIGKILL (its children die with it).
+  struct Reaper {
+    pid_t pid;
+    bool reaped = false;
+    ~Reaper() {
+      if (reaped || pid <= 0) return;
+      kill(pid, SIGTERM);
+      for (int i = 0; i < 50; ++i) {
+        if (waitpid(pid, nullptr, WNOHANG) == pid) return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+    }
+  } reaper{daemon};
   auto read_log = [&] {
     std::ifstream in(log);
     std::stringstream s;
@@ -547,6 +563,8 @@ TEST_F(TorE2E, TheDaemonRecoversWhenTorRestarts) {
   EXPECT_EQ(stop.rc, 0) << stop.err;
   int st = 0;
   waitpid(daemon, &st, 0);
+  reaper.reaped = true;
+  EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << st;
 }
 
 }  // namespace
