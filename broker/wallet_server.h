@@ -20,8 +20,8 @@ struct BrokerContext {
   Supervisor* supervisor = nullptr;
   unsigned ui_starts = 0;  // how many times the ui has been started
   class WalletEngine* engine = nullptr;
-  Config config;                 // effective configuration, each value with its source
-  std::string user_config_file;  // where `setconfig` writes ("" = none)
+  Config config;                           // effective configuration, each value with its source
+  std::string user_config_file;            // where `setconfig` writes ("" = none)
   class WalletEventHub* events = nullptr;  // Wallet.subscribe
 };
 

@@ -298,8 +298,8 @@ const std::vector<Command>& commands() {
       {"verifymessage", "Wallet", "verifymessage ADDRESS SIGNATURE MESSAGE",
        "Whether SIGNATURE is ADDRESS's signature of MESSAGE.", true, cmd_verifymessage},
       {"daemon", "General", "daemon",
-       "Keep the tree running and synced; later commands run through it (a ui per command).",
-       true, cmd_daemon},
+       "Keep the tree running and synced; later commands run through it (a ui per command).", true,
+       cmd_daemon},
   };
   return table;
 }

@@ -8,9 +8,11 @@
 #include <secp256k1.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <utility>
 #include <vector>
 
 #include "chain/hash.h"
@@ -31,9 +33,9 @@ double us_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
 }
 
-// Raw libsecp256k1: sign kInputs digests with kInputs keys, us per signature.
-double raw_sign_us() {
-  secp256k1_context* ctx = secp256k1_context_create(SECP256K1_CONTEXT_SIGN);
+// kInputs random valid secret keys and kInputs random digests.
+std::pair<std::vector<std::array<uint8_t, 32>>, std::vector<std::array<uint8_t, 32>>> random_inputs(
+    secp256k1_context* ctx) {
   std::vector<std::array<uint8_t, 32>> keys(kInputs), digests(kInputs);
   for (size_t i = 0; i < kInputs; ++i) {
     do {
@@ -41,6 +43,13 @@ double raw_sign_us() {
     } while (!secp256k1_ec_seckey_verify(ctx, keys[i].data()));
     RAND_bytes(digests[i].data(), 32);
   }
+  return {std::move(keys), std::move(digests)};
+}
+
+// Raw libsecp256k1: sign kInputs digests with kInputs keys, us per signature.
+double raw_sign_us() {
+  secp256k1_context* ctx = secp256k1_context_create(SECP256K1_CONTEXT_SIGN);
+  auto [keys, digests] = random_inputs(ctx);
   secp256k1_ecdsa_signature sig;
   auto t0 = Clock::now();
   for (size_t i = 0; i < kInputs; ++i)
@@ -57,13 +66,7 @@ double raw_sign_us() {
 // signatures per input. The fair baseline for what keyd does per input.
 double raw_ground_sign_us() {
   secp256k1_context* ctx = secp256k1_context_create(SECP256K1_CONTEXT_SIGN);
-  std::vector<std::array<uint8_t, 32>> keys(kInputs), digests(kInputs);
-  for (size_t i = 0; i < kInputs; ++i) {
-    do {
-      RAND_bytes(keys[i].data(), 32);
-    } while (!secp256k1_ec_seckey_verify(ctx, keys[i].data()));
-    RAND_bytes(digests[i].data(), 32);
-  }
+  auto [keys, digests] = random_inputs(ctx);
   secp256k1_ecdsa_signature sig;
   uint8_t rs[64];
   auto t0 = Clock::now();
