@@ -100,24 +100,8 @@ Spawned spawn_with_secret_fd(const std::vector<std::string>& args, int secret_fd
   if (pipe2(sp, O_CLOEXEC) != 0) abort();
   if (write(sp[1], secret.data(), secret.size()) != static_cast<ssize_t>(secret.size())) abort();
   close(sp[1]);
-  Spawned s;
-  int in[2], out[2], err[2];
-  if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) abort();
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-  posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-  posix_spawn_file_actions_adddup2(&fa, err[1], 2);
-  posix_spawn_file_actions_adddup2(&fa, sp[0], secret_fd);
-  std::vector<std::string> copy = args;
-  std::vector<char*> argv;
-  for (auto& a : copy) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  if (posix_spawn(&s.pid, argv[0], &fa, nullptr, argv.data(), environ) != 0) s.pid = -1;
-  posix_spawn_file_actions_destroy(&fa);
-  for (int fd : {in[0], in[1], out[1], err[1], sp[0]}) close(fd);  // stdin: empty
-  s.out = out[0];
-  s.err = err[0];
+  Spawned s = spawn_with_input(args, "", sp[0], secret_fd);  // stdin: empty
+  close(sp[0]);
   return s;
 }
 

@@ -48,7 +48,10 @@ struct Spawned {
   int out = -1, err = -1;
 };
 
-inline Spawned spawn_with_input(const std::vector<std::string>& args, const std::string& input) {
+// `extra_fd`, when given, becomes fd `extra_target` in the child (e.g. a
+// --password-fd pipe).
+inline Spawned spawn_with_input(const std::vector<std::string>& args, const std::string& input,
+                                int extra_fd = -1, int extra_target = -1) {
   Spawned s;
   int in[2], out[2], err[2];
   if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) abort();
@@ -57,6 +60,7 @@ inline Spawned spawn_with_input(const std::vector<std::string>& args, const std:
   posix_spawn_file_actions_adddup2(&fa, in[0], 0);
   posix_spawn_file_actions_adddup2(&fa, out[1], 1);
   posix_spawn_file_actions_adddup2(&fa, err[1], 2);
+  if (extra_fd >= 0) posix_spawn_file_actions_adddup2(&fa, extra_fd, extra_target);
   std::vector<std::string> copy = args;
   std::vector<char*> argv;
   for (auto& a : copy) argv.push_back(a.data());
@@ -80,12 +84,10 @@ inline Spawned spawn_with_input(const std::vector<std::string>& args, const std:
   return s;
 }
 
-// Reads both pipes until they close or `timeout_ms` passes (a killed broker's
-// children may keep a pipe open a little while), then reaps the process.
-inline Result collect(Spawned s, int timeout_ms = 120000) {
-  Result r;
-  if (s.pid < 0) return r;
-  pollfd fds[2] = {{s.out, POLLIN, 0}, {s.err, POLLIN, 0}};
+// Reads the two pipes into `out` and `err` until both close or `timeout_ms`
+// passes, then closes them.
+inline void read_pipes(int out_fd, int err_fd, std::string& out, std::string& err, int timeout_ms) {
+  pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
   int open_fds = 2;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   while (open_fds > 0) {
@@ -102,12 +104,20 @@ inline Result collect(Spawned s, int timeout_ms = 120000) {
         f.fd = -1;
         --open_fds;
       } else {
-        (&f == &fds[0] ? r.out : r.err).append(buf, static_cast<size_t>(n));
+        (&f == &fds[0] ? out : err).append(buf, static_cast<size_t>(n));
       }
     }
   }
   for (auto& f : fds)
     if (f.fd >= 0) close(f.fd);
+}
+
+// Reads both pipes until they close or `timeout_ms` passes (a killed broker's
+// children may keep a pipe open a little while), then reaps the process.
+inline Result collect(Spawned s, int timeout_ms = 120000) {
+  Result r;
+  if (s.pid < 0) return r;
+  read_pipes(s.out, s.err, r.out, r.err, timeout_ms);
   int st = 0;
   waitpid(s.pid, &st, 0);
   r.rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);

@@ -178,24 +178,8 @@ TracedRun traced_run(const std::vector<std::string>& args, const std::string& in
   ptrace(PTRACE_CONT, pid, nullptr, nullptr);
 
   std::thread drain([&run, o = out[0], e = err[0]] {
-    pollfd fds[2] = {{o, POLLIN, 0}, {e, POLLIN, 0}};
-    int open_fds = 2;
-    while (open_fds > 0 && poll(fds, 2, 180000) > 0) {
-      for (auto& f : fds) {
-        if (f.fd < 0 || !(f.revents & (POLLIN | POLLHUP))) continue;
-        char buf[4096];
-        ssize_t n = read(f.fd, buf, sizeof buf);
-        if (n <= 0) {
-          close(f.fd);
-          f.fd = -1;
-          --open_fds;
-        } else {
-          (&f == &fds[0] ? run.result.out : run.result.err).append(buf, static_cast<size_t>(n));
-        }
-      }
-    }
-    for (auto& f : fds)
-      if (f.fd >= 0) close(f.fd);
+    // Generous: under ASan one flow takes minutes (the test's timeout is 20).
+    read_pipes(o, e, run.result.out, run.result.err, 1200 * 1000);
   });
 
   bool input_written = false;
