@@ -79,11 +79,4 @@ inline kj::Promise<void> unlock_keyd(ipc::schema::Signer::Client signer,
   return unlock.send().ignoreResult();
 }
 
-// The settings key a send writes before it broadcasts and removes once the
-// server answered: a transaction still marked after a crash was meant to go
-// out (a signed-only one, from signtransaction or --no-broadcast, never is).
-inline std::string broadcast_pending_key(const chain::Hash256& txid) {
-  return "broadcast_pending:" + chain::to_hex_reversed(txid);
-}
-
 }  // namespace redoubt::broker::engine_detail

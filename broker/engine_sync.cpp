@@ -178,7 +178,10 @@ kj::Promise<void> WalletEngine::sync_scripthash(chain::Bytes sh) {
         for (const auto& e : entries) {
           auto known = model_->transaction(e.txid);
           int32_t h = e.height > 0 ? e.height : kUnconfirmedHeight;
-          if (known && known->height == h && (h == 0 || known->verified)) continue;
+          if (known && known->height == h && (h == 0 || known->verified)) {
+            if (known->local) model_->mark_listed(e.txid);  // a server has it now
+            continue;
+          }
           chain = chain.then([this, e, h] { return fetch_tx(e.txid, h); });
         }
         return chain;

@@ -12,6 +12,7 @@
 
 #include "broker/sqlite.h"
 #include "broker/wallet_types.h"
+#include "chain/bytes.h"
 
 namespace redoubt::broker {
 
@@ -23,6 +24,14 @@ struct StoredHeader {
   chain::Bytes header80;
   chain::Hash256 work{};
 };
+
+// The settings key a send writes before it broadcasts: a transaction still
+// marked after a crash was meant to go out (a signed-only one, from
+// signtransaction or --no-broadcast, never is). Removed when the server
+// answers, when a server lists the transaction, or when it is dropped.
+inline std::string broadcast_pending_key(const chain::Hash256& txid) {
+  return "broadcast_pending:" + chain::to_hex_reversed(txid);
+}
 
 class Store {
  public:

@@ -242,6 +242,8 @@ ApplyResult WalletModel::apply_transaction(const chain::Transaction& tx, int32_t
   Store::Batch batch(store_);
   if (res.is_new && (confirmed || local)) store_.undrop_transaction(txid);
   store_.put_transaction(rec, outs, spends);
+  // A server listed it (mempool or block): the broadcast is done.
+  if (!local) store_.remove_setting(broadcast_pending_key(txid));
   for (AddressId id : touched)
     if (const AddressRecord* a = address(id); a && !a->used) store_.set_address_used(id, true);
   for (const auto& n : put_names) store_.put_name(n);
@@ -347,8 +349,61 @@ void WalletModel::drop_transaction(const Hash256& txid, const std::string& reaso
   for (const auto& c : children) drop_transaction(c, "conflicted", txid, now);
   auto rec = store_.transaction(txid);
   if (!rec) return;
+  // The names it carried or spent: their rows go back to what the
+  // remaining transactions say (the output it spent is ours again).
+  std::set<Bytes> names;
+  for (uint32_t i = 0; i < it->second.n_outputs; ++i)
+    if (auto o = outputs_.find({txid, i}); o != outputs_.end() && o->second.name_op &&
+                                           o->second.name_op->type != chain::NameOpType::kNameNew)
+      names.insert(o->second.name_op->name);
+  for (const auto& p : it->second.inputs)
+    if (auto o = outputs_.find(p); o != outputs_.end() && o->second.address_id &&
+                                   o->second.name_op &&
+                                   o->second.name_op->type != chain::NameOpType::kNameNew)
+      names.insert(o->second.name_op->name);
+  Store::Batch b(store_);
   store_.drop_transaction({txid, std::move(rec->raw), reason, by, now});
+  store_.remove_setting(broadcast_pending_key(txid));  // nothing left to broadcast
+  // A name_new that will never confirm: its queued firstupdate never can.
+  for (const auto& q : store_.queued_firstupdates())
+    if (q.name_new.txid == txid &&
+        (q.state == QueueState::kWaiting || q.state == QueueState::kBroadcast))
+      store_.set_queue_state(q.id, QueueState::kFailed, "the name_new was " + reason);
+  for (const auto& n : names) {
+    if (auto held = held_name(n, txid))
+      store_.put_name(*held);
+    else
+      store_.remove_name(n);
+  }
+  b.commit();
   forget(txid);
+}
+
+std::optional<NameRecord> WalletModel::held_name(chain::ByteSpan name,
+                                                 const Hash256& ignoring) const {
+  for (const auto& [op, o] : outputs_) {
+    if (op.txid == ignoring || !o.address_id || !o.name_op ||
+        o.name_op->type == chain::NameOpType::kNameNew ||
+        !std::equal(name.begin(), name.end(), o.name_op->name.begin(), o.name_op->name.end()))
+      continue;
+    auto sp = spent_by_.find(op);
+    if (sp != spent_by_.end() && std::any_of(sp->second.begin(), sp->second.end(),
+                                             [&](const Hash256& t) { return t != ignoring; }))
+      continue;
+    return NameRecord{o.name_op->name, o.name_op->value, op, txs_.at(op.txid).rec.height,
+                      o.address_id,    std::nullopt};
+  }
+  return std::nullopt;
+}
+
+void WalletModel::mark_listed(const Hash256& txid) {
+  auto it = txs_.find(txid);
+  if (it == txs_.end() || !it->second.rec.local) return;
+  Store::Batch b(store_);
+  store_.set_tx_local(txid, false);
+  store_.remove_setting(broadcast_pending_key(txid));
+  b.commit();
+  it->second.rec.local = false;
 }
 
 std::vector<Hash256> WalletModel::local_unconfirmed() const {

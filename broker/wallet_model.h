@@ -83,6 +83,9 @@ class WalletModel {
   void drop_transaction(const chain::Hash256& txid, const std::string& reason,
                         std::optional<chain::Hash256> by, int64_t now = 0);
   std::optional<DroppedTx> dropped(const chain::Hash256& txid) const;
+  // A server lists a transaction made here: it is no longer only ours, and
+  // its broadcast_pending marker goes (one database transaction).
+  void mark_listed(const chain::Hash256& txid);
   // Transactions made here that no server has listed yet, unconfirmed.
   std::vector<chain::Hash256> local_unconfirmed() const;
 
@@ -130,6 +133,9 @@ class WalletModel {
   bool is_spent(const chain::OutPoint& op) const;
   Coin make_coin(const OutputRecord& o) const;
   void forget(const chain::Hash256& txid);  // the in-memory part of removing
+  // The name row our unspent output of `name` makes, leaving out what the
+  // transaction `ignoring` creates or spends (one about to be dropped).
+  std::optional<NameRecord> held_name(chain::ByteSpan name, const chain::Hash256& ignoring) const;
 
   Store& store_;
   const chain::NetworkParams& params_;

@@ -4,6 +4,8 @@
 // keyd's signature and the broadcast is rebroadcast on the next sync; a local
 // transaction whose coin a confirmed transaction spent is dropped. Truth is
 // read from the universe (its chain and mempool).
+#include <sqlite3.h>
+
 #include <set>
 #include <thread>
 
@@ -71,6 +73,42 @@ class Replace : public E2E {
     ASSERT_EQ(kill(s.pid, SIGKILL), 0);
     Result k = collect(s, 15000);
     ASSERT_EQ(k.rc, 128 + SIGKILL) << "the broker was still waiting for the broadcast: " << k.err;
+  }
+  // Reads the wallet database (read-only, with no broker running): rows of
+  // `sql`'s first column as text (hex for blobs).
+  std::vector<std::string> query(const std::string& sql) {
+    std::vector<std::string> rows;
+    sqlite3* db = nullptr;
+    const std::string file = wallet_ + "/regtest/wallet.db";
+    if (sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+      ADD_FAILURE() << "cannot open " << file;
+      sqlite3_close(db);
+      return rows;
+    }
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
+      ADD_FAILURE() << sql << ": " << sqlite3_errmsg(db);
+    } else {
+      while (sqlite3_step(st) == SQLITE_ROW) {
+        if (sqlite3_column_type(st, 0) == SQLITE_BLOB) {
+          auto p = static_cast<const uint8_t*>(sqlite3_column_blob(st, 0));
+          rows.push_back(
+              chain::to_hex(chain::ByteSpan(p, static_cast<size_t>(sqlite3_column_bytes(st, 0)))));
+        } else {
+          rows.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
+        }
+      }
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return rows;
+  }
+  // The broadcast_pending markers left in the wallet's settings.
+  std::vector<std::string> markers() {
+    std::vector<std::string> m;
+    for (const auto& k : query("SELECT key FROM settings WHERE key LIKE 'broadcast_pending:%'"))
+      m.push_back(k.substr(k.find(':') + 1));
+    return m;
   }
   size_t mempool_size() {
     return universe().with_state(
@@ -189,12 +227,15 @@ TEST_F(Replace, KilledSendIsRebroadcastOnTheNextSync) {
   ASSERT_EQ(balance()["confirmed"], "1");
   kill_between_signing_and_broadcast();
   EXPECT_EQ(mempool_size(), 0u) << "the killed send never reached the network";
+  const std::vector<std::string> marked = markers();
+  ASSERT_EQ(marked.size(), 1u) << "the killed send is marked to go out";
 
   Json b = balance();  // the next sync
   std::string local;
   for (const auto& h : history())
     if (h["height"].get<int>() <= 0) local = h["txid"];
   ASSERT_FALSE(local.empty()) << "the wallet kept the signed payment";
+  EXPECT_EQ(marked[0], local);
   EXPECT_EQ(universe().confirmations(local), 0) << "rebroadcast: in the mempool now";
   EXPECT_EQ(mempool_size(), 1u);
   const chain::Transaction tx = chain_tx(local);
@@ -203,6 +244,52 @@ TEST_F(Replace, KilledSendIsRebroadcastOnTheNextSync) {
   b = balance();
   EXPECT_EQ(sat(b["confirmed"]), 100'000'000 - 10'000'000 - actual_fee(tx)) << b.dump();
   EXPECT_FALSE(b.contains("unconfirmed")) << b.dump();
+  EXPECT_TRUE(markers().empty()) << "the rebroadcast send is no longer marked";
+}
+
+// The broker dies after the server took the broadcast but before its answer
+// was read (here: the universe is handed the signed transaction the killed
+// send left in the wallet). The next sync finds the server listing it: it
+// is no longer "local" (not sent again) and its marker goes in the same
+// database transaction, whether the server lists it in its mempool or
+// already in a block.
+TEST_F(Replace, MarkerGoesWhenAServerListsTheTransaction) {
+  create();
+  universe().fund(address(), 100'000'000, /*confirm=*/true);
+  ASSERT_EQ(balance()["confirmed"], "1");
+  auto crash_after_server_took_it = [&] {
+    kill_between_signing_and_broadcast();
+    const auto marked = markers();
+    EXPECT_EQ(marked.size(), 1u);
+    const auto raw = query("SELECT raw FROM transactions WHERE local = 1");
+    EXPECT_EQ(raw.size(), 1u);
+    if (marked.size() != 1u || raw.size() != 1u) return chain::Transaction{};
+    chain::Transaction tx = chain::parse_transaction(chain::from_hex(raw[0]));
+    EXPECT_EQ(chain::to_hex_reversed(tx.txid()), marked[0]);
+    EXPECT_FALSE(universe().broadcast(tx)) << "the server had accepted it";
+    return tx;
+  };
+
+  // Listed in the mempool.
+  const chain::Transaction tx1 = crash_after_server_took_it();
+  ASSERT_FALSE(tx1.outputs.empty());
+  Json b = balance();
+  EXPECT_EQ(sat(b["unconfirmed"]), 100'000'000 - 10'000'000 - actual_fee(tx1)) << b.dump();
+  EXPECT_TRUE(markers().empty()) << "listed by the server: nothing left to broadcast";
+  EXPECT_TRUE(query("SELECT txid FROM transactions WHERE local = 1").empty())
+      << "a transaction a server lists is no longer only ours";
+  universe().mine(1);
+
+  // Listed in a block at the next sync.
+  const chain::Transaction tx2 = crash_after_server_took_it();
+  ASSERT_FALSE(tx2.outputs.empty());
+  universe().mine(1);
+  EXPECT_EQ(universe().confirmations(chain::to_hex_reversed(tx2.txid())), 1);
+  b = balance();
+  EXPECT_EQ(sat(b["confirmed"]), 100'000'000 - 20'000'000 - actual_fee(tx1) - actual_fee(tx2))
+      << b.dump();
+  EXPECT_FALSE(b.contains("unconfirmed")) << b.dump();
+  EXPECT_TRUE(markers().empty()) << "confirmed: no marker left";
 }
 
 // The same crash, but meanwhile the coin was spent by a confirmed
@@ -234,6 +321,7 @@ TEST_F(Replace, LocalTransactionConflictedByAConfirmedSpendIsDropped) {
   ASSERT_EQ(h.size(), 2u) << "the funding and the confirmed spend only: " << h.dump();
   EXPECT_EQ(h[1]["txid"], spend);
   EXPECT_EQ(mempool_size(), 0u) << "nothing was rebroadcast";
+  EXPECT_TRUE(markers().empty()) << "the dropped send's marker went with it";
 }
 
 }  // namespace
