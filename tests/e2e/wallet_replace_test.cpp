@@ -4,8 +4,6 @@
 // keyd's signature and the broadcast is rebroadcast on the next sync; a local
 // transaction whose coin a confirmed transaction spent is dropped. Truth is
 // read from the universe (its chain and mempool).
-#include <sqlite3.h>
-
 #include <set>
 #include <thread>
 
@@ -13,6 +11,7 @@
 #include "chain/params.h"
 #include "chain/tx.h"
 #include "tests/e2e/e2e_driver.h"
+#include "tests/e2e/wallet_db.h"
 #include "tests/support/misbehaviour.h"
 
 namespace redoubt::test {
@@ -74,35 +73,7 @@ class Replace : public E2E {
     Result k = collect(s, 15000);
     ASSERT_EQ(k.rc, 128 + SIGKILL) << "the broker was still waiting for the broadcast: " << k.err;
   }
-  // Reads the wallet database (read-only, with no broker running): rows of
-  // `sql`'s first column as text (hex for blobs).
-  std::vector<std::string> query(const std::string& sql) {
-    std::vector<std::string> rows;
-    sqlite3* db = nullptr;
-    const std::string file = wallet_ + "/regtest/wallet.db";
-    if (sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-      ADD_FAILURE() << "cannot open " << file;
-      sqlite3_close(db);
-      return rows;
-    }
-    sqlite3_stmt* st = nullptr;
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
-      ADD_FAILURE() << sql << ": " << sqlite3_errmsg(db);
-    } else {
-      while (sqlite3_step(st) == SQLITE_ROW) {
-        if (sqlite3_column_type(st, 0) == SQLITE_BLOB) {
-          auto p = static_cast<const uint8_t*>(sqlite3_column_blob(st, 0));
-          rows.push_back(
-              chain::to_hex(chain::ByteSpan(p, static_cast<size_t>(sqlite3_column_bytes(st, 0)))));
-        } else {
-          rows.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
-        }
-      }
-    }
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return rows;
-  }
+  std::vector<std::string> query(const std::string& sql) { return query_wallet_db(wallet_, sql); }
   // The broadcast_pending markers left in the wallet's settings.
   std::vector<std::string> markers() {
     std::vector<std::string> m;

@@ -338,5 +338,24 @@ TEST_F(NameTest, ReorgReturnsTransactionsToTheMempool) {
   EXPECT_EQ(confirmations(t), 1);
 }
 
+TEST_F(NameTest, ReorgCanMineTheTransactionsAgainAtAnotherHeight) {
+  Utxo u = fund(alice.new_script(), kCoin);
+  auto t = spend(alice, {u}, {{kCoin - kFee, bob.new_script()}});
+  ASSERT_EQ(broadcast(t), std::nullopt);
+  universe().mine(3);
+  const int h = universe().height();
+  const int was_at = h - 2;
+  ASSERT_EQ(confirmations(t), 3);
+  // Fork below it (at h - 4), mined again in the branch's first block.
+  EXPECT_EQ(universe().reorg(4, 0), h + 1);
+  auto at = universe().with_state([&](RegtestChain& c, Mempool& m, TestWallet&) {
+    EXPECT_TRUE(m.entries().empty());
+    return c.find_tx(t.txid());
+  });
+  ASSERT_TRUE(at);
+  EXPECT_EQ(at->first, h - 3);
+  EXPECT_NE(at->first, was_at);
+}
+
 }  // namespace
 }  // namespace redoubt::testsupport

@@ -213,7 +213,7 @@ std::string Universe::fund(const std::string& address, int64_t amount, bool conf
   return txid;
 }
 
-int Universe::reorg(int n) {
+int Universe::reorg(int n, int remine_at) {
   int h;
   {
     std::lock_guard lk(mu_);
@@ -226,8 +226,17 @@ int Universe::reorg(int n) {
     auto txs = chain_.disconnect(n);
     ++reorg_counter_;
     // The competing chain is one block longer and carries none of the
-    // disconnected transactions: they are unconfirmed again.
-    for (int i = 0; i <= n; ++i) chain_.mine_block(mining_script_, {}, 0, reorg_counter_);
+    // disconnected transactions (they are unconfirmed again), unless one of
+    // its blocks is to re-mine them.
+    for (int i = 0; i <= n; ++i) {
+      if (i != remine_at) {
+        chain_.mine_block(mining_script_, {}, 0, reorg_counter_);
+        continue;
+      }
+      mempool_.readd(chain_, txs);
+      txs.clear();
+      mine_locked(1, mining_script_);
+    }
     mempool_.readd(chain_, txs);
     changed();
     h = chain_.height();

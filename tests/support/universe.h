@@ -84,7 +84,10 @@ class Universe {
   std::string fund(const std::string& address, int64_t amount, bool confirm = false);
   // Replaces the top n blocks with n+1 new empty blocks; their transactions
   // go back to the mempool (those still valid). Returns the new height.
-  int reorg(int n);
+  // With `remine_at` in 0..n, the new branch's block fork + 1 + remine_at
+  // carries them instead (with the rest of the mempool): confirmed again at
+  // another height.
+  int reorg(int n, int remine_at = -1);
   // Registers `name` for the universe's wallet ("someone else"): name_new,
   // 12 blocks, name_firstupdate, 1 block. Returns the firstupdate txid.
   std::string name_register(const std::string& name, const std::string& value);

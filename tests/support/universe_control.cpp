@@ -62,8 +62,8 @@ json Universe::control(const std::string& line) {
       std::string txid = fund(w[1], parse_amount(w[2]), w.size() == 4);
       return {{"ok", true}, {"txid", txid}, {"confirmed", w.size() == 4}, {"height", height()}};
     }
-    if (cmd == "reorg" && w.size() == 2) {
-      int h = reorg(parse_count(w[1]));
+    if (cmd == "reorg" && (w.size() == 2 || w.size() == 3)) {
+      int h = reorg(parse_count(w[1]), w.size() == 3 ? parse_count(w[2]) : -1);
       return {{"ok", true}, {"height", h}};
     }
     if (cmd == "name_register" && w.size() >= 3) {
