@@ -12,6 +12,7 @@
 #include "broker/name_policy.h"
 #include "broker/spv.h"
 #include "chain/address.h"
+#include "chain/hash.h"
 #include "chain/names.h"
 #include "chain/script.h"
 #include "netd/servers.h"
@@ -92,11 +93,12 @@ kj::Promise<void> WalletEngine::sync_headers() {
 
 // Fetches headers from `from` (0: our tip + 1) to the server's tip. When the
 // first header does not link to ours (a reorg replaced our tip), it walks
-// back in doubling steps (8, 16, ... 4096 blocks) and asks again from there:
-// the headers we share are skipped by HeaderChain::connect and the other
+// back in doubling steps (8, 16, 32... blocks) and asks again from there:
+// the headers we share are skipped by HeaderChain::connect (a chunk that is
+// all ours is below the fork: it goes on up from its end) and the other
 // branch is followed only if it has more work, across as many chunks as it
-// takes (kBranchPending). A fork deeper than 4096 blocks, or any header that
-// does not verify, and the server is dropped.
+// takes (kBranchPending). A fork deeper than HeaderChain::kMaxForkDepth, or
+// any header that does not verify, and the server is dropped.
 kj::Promise<void> WalletEngine::sync_headers_from(int32_t from, int32_t back) {
   if (!session_) return kj::READY_NOW;
   int32_t start = from > 0 ? from : chain_->height() + 1;
@@ -116,12 +118,23 @@ kj::Promise<void> WalletEngine::sync_headers_from(int32_t from, int32_t back) {
         }
         ConnectResult r = chain_->connect(start, raw);
         switch (r.status) {
-          case ConnectResult::Status::kNotConnected:
-            if (back < 4096 && start > 1) {
+          case ConnectResult::Status::kNotConnected: {
+            // Never deeper than a branch the header chain can hold.
+            const int32_t floor = std::max(1, chain_->height() + 1 - HeaderChain::kMaxForkDepth);
+            if (start > floor) {
               int32_t step = back == 0 ? 8 : back * 2;
-              return sync_headers_from(std::max(1, start - step), step);
+              return sync_headers_from(std::max(floor, start - step), step);
             }
-            [[fallthrough]];
+            headers_busy_ = false;
+            ipc::fail(ErrorCode::kVerification,
+                      "the server's chain does not join ours within " +
+                          std::to_string(chain_->height() + 1 - floor) +
+                          " blocks below our tip (height " + std::to_string(chain_->height()) +
+                          "): a fork deeper than this wallet follows, or a server of another "
+                          "network; nothing was stored and the server was dropped. Use another "
+                          "server; if every server shows this chain, restore the seed into a new "
+                          "--datadir (its headers are fetched anew)");
+          }
           case ConnectResult::Status::kRejected:
             headers_busy_ = false;
             ipc::fail(ErrorCode::kVerification,
@@ -138,6 +151,12 @@ kj::Promise<void> WalletEngine::sync_headers_from(int32_t from, int32_t back) {
             break;
           case ConnectResult::Status::kNoChange:
             if (back > 0) {
+              // A step back can pass the fork by more than a chunk: a chunk
+              // that is all ours lies below it; go on up from its end.
+              const int32_t end = start + static_cast<int32_t>(raw.size()) - 1;
+              if (end < chain_->height() &&
+                  chain_->hash_at(end) == chain::sha256d(chain::ByteSpan(raw.back().data(), 80)))
+                return sync_headers_from(end + 1, back);
               // We walked back to where the server's chain forks from ours
               // and its branch has no more work (a race at the tip, or a
               // weaker chain): keep ours; asking again would only loop.

@@ -58,6 +58,10 @@ class HeaderChain {
   static constexpr size_t kMaxChunk = 2016;
   // Longest branch kept in memory while comparing work across chunks.
   static constexpr size_t kMaxPendingBranch = 8 * kMaxChunk;
+  // The deepest fork (blocks below our tip) the engine walks back to: a
+  // branch replacing ours must fit in memory until it has more work, and a
+  // branch from deeper needs more headers than kMaxPendingBranch.
+  static constexpr int32_t kMaxForkDepth = static_cast<int32_t>(kMaxPendingBranch);
 
   // Loads the chain from `store`, writing the genesis header on first use.
   // Throws StoreError if the stored chain does not start with our genesis.

@@ -4,6 +4,7 @@
 // in memory across chunks until it has more work, switches to it, rolls the
 // wallet's heights back and verifies its transactions again where the new
 // chain has them. Truth is read from the universe.
+#include <algorithm>
 #include <map>
 
 #include "broker/header_chain.h"
@@ -118,6 +119,67 @@ TEST_F(DeepReorg, WalletFollowsAReorgDeeperThanOneHeaderChunk) {
     EXPECT_EQ(t["height"], last) << t.dump();
     EXPECT_TRUE(t["confirmations_verified"].get<bool>()) << t.dump();
   }
+}
+
+// Forks the walk-back used to miss or refuse: 2,050 blocks deep (its step of
+// 2,048 passed the fork by more than a chunk and the chunk it fetched was all
+// ours: the wallet stayed on the old chain) and 8,413 deep (beyond the old
+// walk-back's 8,184 blocks). Both are followed now, up to
+// HeaderChain::kMaxForkDepth.
+TEST_F(DeepReorg, ForksPastAStepOrTheOldWalkBackLimitAreFollowed) {
+  create();
+  const std::string fund_txid = universe().fund(address(), 300'000'000, /*confirm=*/true);
+  const int fund_height = height_in_universe(fund_txid);
+  universe().mine(8400);
+  const int tip = universe().height();
+  EXPECT_EQ(sat(balance()["confirmed"]), 300'000'000);
+  ASSERT_EQ(wallet_tip(), tip);
+
+  // 2,050 blocks below our tip (the payment is further down).
+  ASSERT_EQ(universe().reorg(2050), tip + 1);
+  Result b = r({"getbalance"});
+  ASSERT_EQ(b.rc, 0) << b.err;
+  EXPECT_EQ(wallet_tip(), tip + 1) << "on the new branch";
+  EXPECT_TRUE(wallet_has_universe_block(tip - 2050 + 1));
+  EXPECT_TRUE(wallet_has_universe_block(tip + 1));
+  EXPECT_EQ(sat(b.json()["confirmed"]), 300'000'000) << b.out;
+
+  // Below the payment, more than 8,184 blocks deep: it is mined again 30
+  // blocks into the branch.
+  const int tip2 = universe().height();
+  const int fork = fund_height - 11;
+  ASSERT_GT(tip2 - fork, 8184);
+  ASSERT_LE(tip2 - fork, broker::HeaderChain::kMaxForkDepth);
+  ASSERT_EQ(universe().reorg(tip2 - fork, /*remine_at=*/30), tip2 + 1);
+  b = r({"getbalance"});
+  ASSERT_EQ(b.rc, 0) << "a fork " << tip2 - fork << " blocks deep is followed: " << b.err;
+  EXPECT_EQ(wallet_tip(), tip2 + 1);
+  EXPECT_TRUE(wallet_has_universe_block(fork + 1));
+  EXPECT_TRUE(wallet_has_universe_block(tip2 + 1));
+  EXPECT_EQ(sat(b.json()["confirmed"]), 300'000'000) << b.out;
+  EXPECT_EQ(history_by_txid()[fund_txid]["height"], fork + 31);
+}
+
+// Deeper than HeaderChain::kMaxForkDepth: refused with an error that says
+// what happened and what to do, and nothing of the branch is stored.
+TEST_F(DeepReorg, AForkDeeperThanTheBoundIsRefusedClearly) {
+  create();
+  ASSERT_EQ(sat(balance()["confirmed"]), 0);
+  const int depth = broker::HeaderChain::kMaxForkDepth + 100;
+  for (int left = depth + 10; left > 0; left -= 10000) universe().mine(std::min(left, 10000));
+  const int tip = universe().height();
+  ASSERT_EQ(sat(balance()["confirmed"]), 0);
+  ASSERT_EQ(wallet_tip(), tip);
+  ASSERT_EQ(universe().reorg(depth), tip + 1);
+  Result b = r({"getbalance"});
+  EXPECT_EQ(b.rc, 8) << "a server that cannot be verified: " << b.out << b.err;
+  EXPECT_NE(b.err.find("does not join ours within " +
+                       std::to_string(broker::HeaderChain::kMaxForkDepth) + " blocks"),
+            std::string::npos)
+      << b.err;
+  EXPECT_NE(b.err.find("new --datadir"), std::string::npos) << b.err;
+  EXPECT_EQ(wallet_tip(), tip) << "nothing of the branch was stored";
+  EXPECT_FALSE(wallet_has_universe_block(tip)) << "the old chain stays";
 }
 
 }  // namespace
