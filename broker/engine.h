@@ -223,6 +223,11 @@ class WalletEngine {
   bool headers_busy_ = false;
   std::set<chain::Hash256> in_flight_;  // broadcasts of sends under way
   std::vector<kj::Own<kj::PromiseFulfiller<SyncStatus>>> waiters_;
+  // Bumped by each header chunk and address synced: synced() gives up only
+  // after two minutes without a step (a large first sync takes longer).
+  uint64_t sync_steps_ = 0;
+  kj::Promise<SyncStatus> wait_synced(std::shared_ptr<kj::ForkedPromise<SyncStatus>> done,
+                                      uint64_t seen);
   struct ErrorHandler : kj::TaskSet::ErrorHandler {
     WalletEngine* e = nullptr;
     void taskFailed(kj::Exception&& ex) override;

@@ -151,6 +151,7 @@ kj::Promise<void> WalletEngine::sync_headers_from(int32_t from, int32_t back) {
             break;
         }
         status_.height = chain_->height();
+        ++sync_steps_;
         if (progress_) progress_(status_);
         return sync_headers_from(0, 0);
       });
@@ -228,6 +229,7 @@ kj::Promise<void> WalletEngine::sync_scripthash(chain::Bytes sh) {
       .then(
           [this] {
             status_.pending--;
+            ++sync_steps_;
             maybe_synced();
           },
           [this](kj::Exception&& e) {
