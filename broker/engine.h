@@ -181,7 +181,9 @@ class WalletEngine {
   kj::Promise<void> sync_scripthash(chain::Bytes scripthash);
   struct FetchedTx;  // engine_sync.cpp
   kj::Promise<FetchedTx> fetch_tx(chain::Hash256 txid, int32_t height);
-  kj::Promise<void> subscribe_all(std::vector<AddressRecord> addrs);
+  // `window`: addresses synced at once (run_session's top level only, so the
+  // requests in flight stay bounded; nested discovery is one at a time).
+  kj::Promise<void> subscribe_all(std::vector<AddressRecord> addrs, size_t window = 1);
   void on_header(uint32_t height);
   void on_status(chain::Bytes scripthash);
   void drop_session(const std::string& why);
