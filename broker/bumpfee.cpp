@@ -40,9 +40,12 @@ BuiltTx build_bumpfee(const BumpRequest& req) {
         "the transaction does not signal replaceability (BIP125); it cannot be bumped");
   if (req.spent.size() != o.inputs.size())
     throw WalletError("every input of the transaction must be a coin of this wallet");
-  for (const auto& out : o.outputs)
-    if (chain::decode_name_script(out.script_pubkey))
-      throw WalletError("bumpfee does not replace name transactions");
+  // Name outputs are kept as they are (script and value) like every other
+  // non-change output: only the fee changes, paid from change or coins.
+  if (o.version != chain::kNameTxVersion)
+    for (const auto& out : o.outputs)
+      if (chain::decode_name_script(out.script_pubkey))
+        throw WalletError("a name output in a transaction that is not a name transaction");
   int64_t out_old = 0;
   for (const auto& out : o.outputs) out_old += out.value;
   const int64_t old_fee = sum_values(req.spent) - out_old;
@@ -146,6 +149,7 @@ BuiltTx build_bumpfee(const BumpRequest& req) {
     r.tx.outputs.push_back(outs[i].out);
     if (outs[i].own_path) r.sign.change.push_back({i, *outs[i].own_path});
     if (outs[i].is_change) r.change_index = i;
+    if (chain::decode_name_script(outs[i].out.script_pubkey)) r.name_index = i;
   }
   r.sign.unsigned_tx = r.tx.serialize();
   r.fee = fee;

@@ -1,6 +1,7 @@
-// Fee bumping (BIP125 replace-by-fee) of one of our unconfirmed payments:
-// the replacement keeps every input and every non-change output, takes the
-// extra fee from the change first and adds confirmed coins only if needed.
+// Fee bumping (BIP125 replace-by-fee) of one of our unconfirmed payments or
+// name operations: the replacement keeps every input and every non-change
+// output (a name output with its script and value), takes the extra fee
+// from the change first and adds confirmed coins only if needed.
 #pragma once
 
 #include <cstdint>

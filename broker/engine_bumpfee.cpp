@@ -44,6 +44,29 @@ kj::Promise<SendOutcome> WalletEngine::bump_fee(std::string txid_hex, int64_t ra
   }
   for (uint32_t i = 0; i < req.original.outputs.size(); ++i) {
     const auto& script = req.original.outputs[i].script_pubkey;
+    // A name output stays exactly as it is (build_bumpfee); keyd is told it
+    // is ours, as when it was first signed. One giving a name away would
+    // need keyd told to transfer it again: not done by a fee bump.
+    if (auto ns = chain::decode_name_script(script)) {
+      const AddressRecord* na = m.address_by_script(ns->address_script);
+      auto own = m.own_output({txid, i});
+      if (na == nullptr || !own) {
+        wipe(password);
+        ipc::fail(ErrorCode::kUsage,
+                  "bumpfee does not replace a transaction that gives a name away");
+      }
+      if (ns->op.type == chain::NameOpType::kNameNew) {
+        for (const auto& q : store_->queued_firstupdates())
+          if (q.name_new.txid == txid && q.state == QueueState::kWaiting) {
+            wipe(password);
+            ipc::fail(ErrorCode::kUsage,
+                      "this name_new has a name_firstupdate signed against it (name_autoregister) "
+                      "that a replacement would orphan; wait for it to confirm");
+          }
+      }
+      req.own_outputs.push_back({i, own->path});
+      continue;
+    }
     const AddressRecord* a = m.address_by_script(script);
     if (a == nullptr) continue;  // foreign: never touched
     auto own = m.own_output({txid, i});

@@ -258,8 +258,9 @@ const std::vector<Command>& commands() {
        "coins; not broadcast.",
        false, cmd_signtransaction},
       {"bumpfee", "Sending", "bumpfee TXID --fee-rate R",
-       "Replace an unconfirmed payment of this wallet by one paying R sat/kvB (BIP125): the "
-       "change pays first, confirmed coins are added if needed.",
+       "Replace an unconfirmed payment or name operation of this wallet by one paying R "
+       "sat/kvB (BIP125): the change pays first, confirmed coins are added if needed; a name "
+       "output stays as it is.",
        false, cmd_bumpfee},
       {"deserialize", "Sending", "deserialize TXHEX", "Decode a transaction (name operations too).",
        true, cmd_deserialize},

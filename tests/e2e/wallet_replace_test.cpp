@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "chain/address.h"
+#include "chain/names.h"
 #include "chain/params.h"
 #include "chain/tx.h"
 #include "tests/e2e/e2e_driver.h"
@@ -187,6 +188,59 @@ TEST_F(Replace, BumpFeeRefusesANonRbfTransaction) {
   Result bump = pw({"bumpfee", pay.json()["txid"], "--fee-rate", "300000"});
   EXPECT_NE(bump.rc, 0);
   EXPECT_NE(bump.err.find("BIP125"), std::string::npos) << bump.err;
+}
+
+// bumpfee of a name_update: the replacement's name output is the original's
+// byte for byte (name, value, owner, amount), the version stays 0x7100, only
+// the fee grows; the original leaves the mempool, the wallet's name row
+// follows the replacement, and once mined the name shows the new value
+// from the replacement.
+TEST_F(Replace, BumpFeeOfANameUpdateKeepsItsNameOutput) {
+  create();
+  universe().fund(address(), 300'000'000, /*confirm=*/true);
+  Result a = pw({"name_autoregister", "d/bump", "first"});
+  ASSERT_EQ(a.rc, 0) << a.err;
+  universe().mine(12);
+  ASSERT_EQ(r({"getbalance"}).rc, 0);  // the queued firstupdate goes out
+  universe().mine(1);
+  Result up = pw({"name_update", "d/bump", "second", "--fee-rate", "100000"});
+  ASSERT_EQ(up.rc, 0) << up.err;
+  const std::string tx1 = up.json()["txid"];
+  const chain::Transaction orig = chain_tx(tx1);
+  auto name_output = [](const chain::Transaction& tx) {
+    for (const auto& o : tx.outputs)
+      if (chain::decode_name_script(o.script_pubkey)) return o;
+    return chain::TxOut{};
+  };
+  ASSERT_FALSE(name_output(orig).script_pubkey.empty());
+
+  Result bump = pw({"bumpfee", tx1, "--fee-rate", "300000"});
+  ASSERT_EQ(bump.rc, 0) << bump.err;
+  const std::string tx2 = bump.json()["txid"];
+  const chain::Transaction repl = chain_tx(tx2);
+  EXPECT_EQ(repl.version, chain::kNameTxVersion);
+  EXPECT_EQ(name_output(repl).script_pubkey, name_output(orig).script_pubkey);
+  EXPECT_EQ(name_output(repl).value, name_output(orig).value);
+  EXPECT_EQ(spent(repl), spent(orig)) << "the change paid";
+  EXPECT_EQ(actual_fee(repl), (static_cast<int64_t>(repl.vsize()) * 300'000 + 999) / 1000);
+  EXPECT_EQ(universe().confirmations(tx1), -1) << "the original left the mempool";
+  EXPECT_EQ(universe().confirmations(tx2), 0);
+  Result l = r({"name_list"});
+  ASSERT_EQ(l.rc, 0) << l.err;
+  ASSERT_EQ(l.json().size(), 1u) << l.out;
+  EXPECT_EQ(l.json()[0]["txid"], tx2) << "the name row follows the replacement: " << l.out;
+  EXPECT_EQ(l.json()[0]["value"], "second");
+
+  universe().mine(1);
+  EXPECT_EQ(universe().confirmations(tx2), 1);
+  Result show = r({"name_show", "d/bump"});
+  ASSERT_EQ(show.rc, 0) << show.err;
+  EXPECT_EQ(show.json()["value"], "second");
+  EXPECT_EQ(show.json()["txid"], tx2);
+  EXPECT_TRUE(show.json()["ismine"].get<bool>());
+  l = r({"name_list"});
+  ASSERT_EQ(l.rc, 0) << l.err;
+  EXPECT_EQ(l.json()[0]["height"], universe().height()) << l.out;
 }
 
 // kill -9 between keyd's signature and the broadcast: the network never saw

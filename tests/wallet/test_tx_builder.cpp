@@ -254,5 +254,54 @@ TEST(BumpFee, ChangePaysFirstThenACoinIsAdded) {
   EXPECT_THROW(build_bumpfee(req), WalletError);
 }
 
+// bumpfee of a name_update: the name output is kept byte for byte (script
+// and value, so the name, its value and its owner do not change), the
+// inputs stay (the name coin among them), the version stays 0x7100, and
+// only the fee grows, from the change.
+TEST(BumpFee, NameUpdateKeepsItsNameOutputIdentical) {
+  Coin nc = coin(8, chain::kNameLockedAmount, 5);
+  nc.is_name = true;
+  nc.script_pubkey =
+      chain::name_update_script(nm("d/n"), nm("old"), chain::p2wpkh_script(chain::Hash160{5}));
+  std::vector<Coin> coins = {coin(1, kCoinSat, 1), nc};
+  auto g = Groupings::compute({1, 5}, {{{5}, {nm("d/n")}}});
+  BuildOptions opt;
+  opt.fee_rate = 100'000;
+  const OwnAddress change = own(9, true);
+  BuiltTx orig = build_name_update(coins, g, nc, nm("d/n"), nm("new"), own(6, false), std::nullopt,
+                                   change, opt);
+  ASSERT_TRUE(orig.name_index && orig.change_index);
+  const chain::TxOut name_out = orig.tx.outputs[*orig.name_index];
+  chain::Transaction signed_tx = orig.tx;
+  for (auto& in : signed_tx.inputs) in.witness = {Bytes(71, 0x30), Bytes(33, 0x02)};
+
+  BumpRequest req;
+  req.original = signed_tx;
+  for (const auto& in : orig.tx.inputs)
+    for (const auto& c : coins)
+      if (c.outpoint == in.prevout) req.spent.push_back(c);
+  req.change_index = orig.change_index;
+  req.change = change;
+  req.own_outputs = {{*orig.name_index, own(6, false).path}};
+  req.fee_rate = 300'000;
+  req.incremental_rate = 100'000;
+  BuiltTx b = build_bumpfee(req);
+  EXPECT_EQ(b.tx.version, chain::kNameTxVersion);
+  ASSERT_TRUE(b.name_index);
+  EXPECT_EQ(b.tx.outputs[*b.name_index].script_pubkey, name_out.script_pubkey);
+  EXPECT_EQ(b.tx.outputs[*b.name_index].value, name_out.value);
+  EXPECT_EQ(b.tx.inputs.size(), orig.tx.inputs.size()) << "the change paid";
+  EXPECT_EQ(b.fee, fee_for_vsize(b.vsize, 300'000));
+  EXPECT_GT(b.fee, orig.fee);
+  EXPECT_EQ(b.vsize, signed_vsize(b.tx, coins));
+  EXPECT_EQ(sum_in(b), sum_out(b) + b.fee);
+  // keyd is told the name output and the change are ours.
+  ASSERT_EQ(b.sign.change.size(), 2u);
+  EXPECT_TRUE(b.sign.transfer_names.empty());
+  // A name output in a transaction that is not a name transaction: refused.
+  req.original.version = 2;
+  EXPECT_THROW(build_bumpfee(req), WalletError);
+}
+
 }  // namespace
 }  // namespace redoubt::broker
