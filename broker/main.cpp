@@ -87,6 +87,11 @@ int main(int argc, char** argv) {
     if (!ctx.options.proxy.empty())
       broker::set_config(config_files, "proxy", ctx.options.proxy, "command line");
     if (ctx.options.proxy.empty()) ctx.options.proxy = broker::explicit_proxy(config_files);
+    if (!ctx.options.crosscheck_server.empty())
+      broker::set_config(config_files, "crosscheck_server", ctx.options.crosscheck_server,
+                         "command line");
+    ctx.options.crosscheck_server = config_files["crosscheck_server"].value;
+    if (ctx.options.crosscheck_server == "none") ctx.options.crosscheck_server.clear();
     const std::string& server = config_files["server"].value;
     if (ctx.options.server.empty() && server != "auto") ctx.options.server = server;
     ctx.options.anonymity = config_files["anonymity_mode"].value != "off";
