@@ -88,6 +88,8 @@ void WalletEngine::open_existing() {
     store_ = std::make_unique<Store>(Store::open(db_path_));
     chain_ = std::make_unique<HeaderChain>(*store_, params_);
     model_ = std::make_unique<WalletModel>(*store_, params_);
+    // A broker killed while a transaction waited for the user's answer.
+    forget_all_held();
   } catch (const StoreError& e) {
     model_.reset();
     chain_.reset();

@@ -77,6 +77,9 @@ struct PayRequest {
   std::optional<int64_t> fee_rate;                       // sat/kvB
   std::vector<std::string> from_coins, from_addresses;
   bool rbf = true, unsigned_only = false, broadcast = true;
+  // Not broadcast, held for the user's answer (the interactive mode's
+  // "Broadcast it?"): forgotten if never answered (forget_held).
+  bool hold = false;
   std::string stream_id;
   chain::Bytes sealed_password;  // sealed to keyd; ciphertext only
 };
@@ -156,6 +159,14 @@ class WalletEngine {
     return *store_;
   }
   void freeze(const std::string& target, bool frozen);
+  // A held transaction (PayRequest::hold) whose user never answered: the ui
+  // went away, or the broker is stopping. Removed with its "held:" marker if
+  // it is still local and unconfirmed; a transaction not held is left alone
+  // (`pay --no-broadcast` keeps its transaction for a later `broadcast`).
+  // The markers left by a killed broker are forgotten when the wallet opens.
+  // engine_recover.cpp.
+  void forget_held(const chain::Hash256& txid);
+  void forget_all_held();
   std::string fresh_receive_address();
   // The cross-check of our tip with the second server (engine_crosscheck.cpp):
   // this run's outcome, else the one remembered from an earlier run.
@@ -180,14 +191,15 @@ class WalletEngine {
   void maybe_synced();
   kj::Promise<void> process_queue();
   kj::Promise<SendOutcome> sign_only(ipc::schema::Signer::Client signer, BuiltTx built,
-                                     std::vector<chain::Bytes> transfer_names);
+                                     std::vector<chain::Bytes> transfer_names, bool hold = false);
   kj::Promise<SendOutcome> finish_send(ipc::schema::Signer::Client signer, SendOutcome out);
   kj::Promise<NameLookup> lookup_name(const chain::Bytes& name, std::string stream_id);
   kj::Promise<NameLookup> try_entries(std::shared_ptr<ServerSession> s, chain::Bytes name,
                                       std::vector<UnverifiedHistoryEntry> entries, size_t i,
                                       size_t rejected);
+  enum class AfterSigning { kBroadcast, kKeep, kHold };
   kj::Promise<SendOutcome> sign_and_send(BuiltTx built, chain::Bytes sealed_password,
-                                         bool broadcast, std::string stream_id,
+                                         AfterSigning after, std::string stream_id,
                                          std::vector<chain::Bytes> transfer_names);
   kj::Promise<int64_t> fee_rate(std::optional<int64_t> requested);
   BuildOptions build_options(int64_t rate);

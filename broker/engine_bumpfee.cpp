@@ -74,7 +74,7 @@ kj::Promise<SendOutcome> WalletEngine::bump_fee(std::string txid_hex, int64_t ra
     // Electrum does), never below Core's 1000 sat/kvB.
     req.incremental_rate = std::max<int64_t>(relay_rate, 1000);
     BuiltTx built = guarded([&] { return build_bumpfee(req); });
-    return sign_and_send(std::move(built), std::move(password), /*broadcast=*/true, "", {})
+    return sign_and_send(std::move(built), std::move(password), AfterSigning::kBroadcast, "", {})
         .then([this, txid](SendOutcome out) {
           model_->drop_transaction(txid, "replaced", out.txid, static_cast<int64_t>(time(nullptr)));
           notice_("bumpfee: " + chain::to_hex_reversed(txid) + " replaced by " +

@@ -5,6 +5,7 @@
 #include <openssl/rand.h>
 
 #include <string>
+#include <string_view>
 
 #include "broker/coin_select.h"
 #include "broker/tx_builder.h"
@@ -84,6 +85,11 @@ inline kj::Promise<void> unlock_keyd(ipc::schema::Signer::Client signer,
 // out (a signed-only one, from signtransaction or --no-broadcast, never is).
 inline std::string broadcast_pending_key(const chain::Hash256& txid) {
   return "broadcast_pending:" + chain::to_hex_reversed(txid);
+}
+// A transaction signed and held for the user's answer (PayRequest::hold).
+inline constexpr std::string_view kHeldPrefix = "held:";
+inline std::string held_key(const chain::Hash256& txid) {
+  return std::string(kHeldPrefix) + chain::to_hex_reversed(txid);
 }
 
 }  // namespace redoubt::broker::engine_detail

@@ -4,12 +4,39 @@
 // After the next sync it goes out again, each on its own isolated stream.
 // One whose coins a confirmed transaction spent meanwhile was already
 // dropped as conflicted by the sync (WalletModel::apply_transaction).
+// A transaction held for the user's answer that never came is forgotten.
 #include "broker/engine.h"
 #include "broker/engine_internal.h"
 
 namespace redoubt::broker {
 
 using namespace engine_detail;
+
+void WalletEngine::forget_held(const chain::Hash256& txid) {
+  if (!store_ || !store_->setting(held_key(txid))) return;
+  Store::Batch b(*store_);
+  auto rec = model_->transaction(txid);
+  // Never broadcast (that turns the marker into broadcast_pending), so no
+  // server can know it; still, only a local unconfirmed record goes.
+  if (rec && rec->local && rec->height <= 0) model_->remove_transaction(txid);
+  store_->remove_setting(held_key(txid));
+  b.commit();
+}
+
+void WalletEngine::forget_all_held() {
+  if (!store_) return;
+  for (const auto& key : store_->setting_keys(kHeldPrefix)) {
+    auto hex = std::string_view(key).substr(kHeldPrefix.size());
+    chain::Hash256 txid{};
+    try {
+      txid = chain::hash_from_hex_reversed(std::string(hex));
+    } catch (const std::exception&) {
+      store_->remove_setting(key);  // not ours to interpret: drop the marker only
+      continue;
+    }
+    forget_held(txid);
+  }
+}
 
 kj::Promise<void> WalletEngine::rebroadcast_local() {
   if (!store_ || !session_) return kj::READY_NOW;

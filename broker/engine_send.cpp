@@ -58,6 +58,20 @@ kj::Promise<chain::Hash256> WalletEngine::broadcast_isolated(const chain::Bytes&
 kj::Promise<chain::Hash256> WalletEngine::broadcast(chain::Bytes raw, std::string stream_id) {
   chain::Transaction tx = guarded([&] { return chain::parse_transaction(raw); });
   chain::Hash256 txid = tx.txid();
+  if (store_ && store_->setting(held_key(txid))) {
+    // The user answered yes: from now on it is a send under way, retried
+    // after a crash (engine_recover.cpp) rather than forgotten.
+    Store::Batch b(*store_);
+    store_->remove_setting(held_key(txid));
+    store_->set_setting(broadcast_pending_key(txid), "1");
+    b.commit();
+    SendOutcome out;
+    out.raw = raw;
+    out.txid = txid;
+    return broadcast_checked(kj::mv(out), std::move(stream_id)).then([](SendOutcome o) {
+      return o.txid;
+    });
+  }
   return broadcast_isolated(raw, std::move(stream_id)).then([this, txid, tx](chain::Hash256 got) {
     if (got != txid) {
       ipc::fail(ErrorCode::kVerification, "the server acknowledged a different txid");
@@ -68,7 +82,8 @@ kj::Promise<chain::Hash256> WalletEngine::broadcast(chain::Bytes raw, std::strin
 }
 
 kj::Promise<SendOutcome> WalletEngine::sign_only(ipc::schema::Signer::Client signer, BuiltTx built,
-                                                 std::vector<chain::Bytes> transfer_names) {
+                                                 std::vector<chain::Bytes> transfer_names,
+                                                 bool hold) {
   // keyd takes paths below the account (change/index), as signer.capnp says;
   // the builder hands out full paths.
   auto below_account = [](const chain::KeyPath& p) {
@@ -105,7 +120,7 @@ kj::Promise<SendOutcome> WalletEngine::sign_only(ipc::schema::Signer::Client sig
   all.insert(all.end(), transfer_names.begin(), transfer_names.end());
   auto tn = r.initTransferNames(all.size());
   for (size_t i = 0; i < all.size(); ++i) tn.set(i, as_data(all[i]));
-  return req.send().then([this](auto&& resp) {
+  return req.send().then([this, hold](auto&& resp) {
     SendOutcome out;
     out.raw = to_bytes(resp.getSignedTx());
     out.signed_by_keyd = true;
@@ -121,27 +136,32 @@ kj::Promise<SendOutcome> WalletEngine::sign_only(ipc::schema::Signer::Client sig
     chain::Transaction tx = chain::parse_transaction(out.raw);
     out.txid = tx.txid();
     // Recorded as ours before broadcasting, so a second send right after
-    // this one never spends the same coins.
+    // this one never spends the same coins; a held one with its marker, in
+    // the same database transaction.
+    Store::Batch b(*store_);
     model_->apply_transaction(tx, kUnconfirmedHeight, -1, false, true, time(nullptr));
+    if (hold) store_->set_setting(held_key(out.txid), "1");
+    b.commit();
     return out;
   });
 }
 
 kj::Promise<SendOutcome> WalletEngine::sign_and_send(BuiltTx built, chain::Bytes password,
-                                                     bool do_broadcast, std::string stream_id,
+                                                     AfterSigning after, std::string stream_id,
                                                      std::vector<chain::Bytes> transfer_names) {
   auto signer = sup_.signer();
   auto unlocked = unlock_keyd(signer, password);
   wipe(password);  // the request message holds the only copy now
   return unlocked
-      .then([this, signer, built = std::move(built), transfer_names]() mutable {
-        return sign_only(signer, std::move(built), std::move(transfer_names));
+      .then([this, signer, built = std::move(built), transfer_names, after]() mutable {
+        return sign_only(signer, std::move(built), std::move(transfer_names),
+                         after == AfterSigning::kHold);
       })
-      .then([this, signer, do_broadcast, stream_id](SendOutcome out) mutable {
+      .then([this, signer, after, stream_id](SendOutcome out) mutable {
         // Lock again at once: one-shot signing keeps keys unlocked no longer
         // than it takes.
         tasks_.add(signer.lockRequest().send().ignoreResult());
-        if (!do_broadcast) return kj::Promise<SendOutcome>(kj::mv(out));
+        if (after != AfterSigning::kBroadcast) return kj::Promise<SendOutcome>(kj::mv(out));
         return broadcast_checked(kj::mv(out), stream_id);
       });
 }
@@ -171,7 +191,7 @@ kj::Promise<SendOutcome> WalletEngine::sign_transaction(chain::Bytes unsigned_tx
       built.sign.change.push_back({i, m.path_of(*a)});
     }
   }
-  return sign_and_send(std::move(built), std::move(password), /*broadcast=*/false, "", {});
+  return sign_and_send(std::move(built), std::move(password), AfterSigning::kKeep, "", {});
 }
 
 kj::Promise<SendOutcome> WalletEngine::pay(PayRequest req) {
@@ -221,8 +241,11 @@ kj::Promise<SendOutcome> WalletEngine::pay(PayRequest req) {
       out.vsize = static_cast<uint32_t>(built.vsize);
       return kj::Promise<SendOutcome>(kj::mv(out));
     }
-    return sign_and_send(std::move(built), std::move(req.sealed_password), req.broadcast,
-                         req.stream_id, {});
+    auto after = req.broadcast ? AfterSigning::kBroadcast
+                 : req.hold    ? AfterSigning::kHold
+                               : AfterSigning::kKeep;
+    return sign_and_send(std::move(built), std::move(req.sealed_password), after, req.stream_id,
+                         {});
   });
 }
 

@@ -244,6 +244,14 @@ int main(int argc, char** argv) {
   auto sigterm = on_signal(SIGTERM, ui::kExitTerminated).eagerlyEvaluate(nullptr);
   int code = supervisor.done().wait(io.waitScope);
   if (daemon) daemon->finish(code);
+  // Nothing the user was asked about stays spent; and a ui's WalletServer
+  // destroyed after this point must not reach the engine.
+  try {
+    engine->forget_all_held();
+  } catch (const std::exception& e) {
+    fprintf(stderr, "redoubt: %s\n", e.what());
+  }
+  ctx.engine = nullptr;
   if (tui) {
     tcsetattr(0, TCSAFLUSH, &saved);
     static constexpr char kMainScreen[] = "\x1b[0m\x1b[?25h\x1b[?1049l";

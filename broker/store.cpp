@@ -611,6 +611,16 @@ std::optional<std::string> Store::setting(std::string_view key) {
   return out;
 }
 
+std::vector<std::string> Store::setting_keys(std::string_view prefix) {
+  // substr rather than LIKE: '_' and '%' in a prefix are not wildcards.
+  Stmt& q = db_->prepare("SELECT key FROM settings WHERE substr(key, 1, ?) = ? ORDER BY key");
+  q.bind(1, static_cast<int64_t>(prefix.size())).bind(2, prefix);
+  std::vector<std::string> out;
+  while (q.step()) out.push_back(q.text(0));
+  q.reset();
+  return out;
+}
+
 // ---- headers ----
 
 void Store::replace_headers_from(int32_t from_height, const std::vector<StoredHeader>& headers) {

@@ -111,6 +111,8 @@ class Store {
   void set_setting(std::string_view key, std::string_view value);
   std::optional<std::string> setting(std::string_view key);
   void remove_setting(std::string_view key);
+  // Every key starting with `prefix` (e.g. "held:"), in key order.
+  std::vector<std::string> setting_keys(std::string_view prefix);
 
   // Headers (used by HeaderChain): replace everything from the first
   // header's height on with `headers` (contiguous), in one transaction.

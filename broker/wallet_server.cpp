@@ -311,6 +311,18 @@ kj::Promise<void> WalletServer::freeze(FreezeContext context) {
   return kj::READY_NOW;
 }
 
+WalletServer::~WalletServer() {
+  if (ctx_.engine == nullptr) return;  // the broker is past its engine
+  for (const auto& txid : held_) {
+    try {
+      ctx_.engine->forget_held(chain::hash_from_hex_reversed(txid));
+    } catch (const std::exception& e) {
+      if (ctx_.events != nullptr)
+        ctx_.events->notice("could not forget held transaction " + txid + ": " + e.what());
+    }
+  }
+}
+
 kj::Promise<void> WalletServer::payTo(PayToContext context) {
   auto p = context.getParams();
   PayRequest req;
@@ -322,6 +334,9 @@ kj::Promise<void> WalletServer::payTo(PayToContext context) {
   req.rbf = opt.getRbf();
   req.unsigned_only = opt.getUnsigned();
   req.broadcast = opt.getBroadcast();
+  // The interactive mode signs first and asks "Broadcast it?": held until
+  // answered. A command's --no-broadcast keeps its transaction for later.
+  req.hold = !req.broadcast && inv_.interactive && inv_.command.empty();
   req.stream_id = opt.getStreamId();
   req.sealed_password.assign(opt.getSealedPassword().begin(), opt.getSealedPassword().end());
   return ctx_.engine->synced()
@@ -511,6 +526,7 @@ kj::Promise<void> WalletServer::discard(DiscardContext context) {
   }
   auto& model = ctx_.engine->model();
   chain::Hash256 h = chain::hash_from_hex_reversed(txid);
+  ctx_.engine->forget_held(h);
   auto rec = model.transaction(h);
   if (rec && rec->local && rec->height <= 0) model.remove_transaction(h);
   return kj::READY_NOW;

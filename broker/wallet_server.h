@@ -38,6 +38,9 @@ class WalletServer final : public ipc::schema::Wallet::Server {
   // `attempt`: how many times this ui was restarted; `ui`: its supervisor id.
   WalletServer(BrokerContext& ctx, unsigned attempt, UiId ui, UiInvocation inv)
       : ctx_(ctx), attempt_(attempt), ui_(ui), inv_(std::move(inv)) {}
+  // The ui went away: a transaction it held for the user's answer and never
+  // broadcast or discarded is forgotten (WalletEngine::forget_held).
+  ~WalletServer();
 
  protected:
   kj::Promise<void> invocation(InvocationContext context) override;

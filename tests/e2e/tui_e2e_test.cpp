@@ -263,6 +263,54 @@ TEST_F(Tui, CancelBroadcastsNothingAndFreesTheCoins) {
   EXPECT_TRUE(history().size() == 1) << history().dump();
 }
 
+// A transaction waits at "Broadcast it?" recorded as the wallet's own (so a
+// second send cannot spend its coins). If nobody answers, because the ui or
+// the broker died, it must not keep those coins spent for ever.
+TEST_F(Tui, UnansweredConfirmationIsForgottenWhenTheUiDies) {
+  funded();
+  std::string other = datadir() + "/other";
+  create(other);
+  std::string to = address(other);
+  PtySession s(tui_argv());
+  ASSERT_TRUE(wait_confirmed(s, "3.00000000")) << s.screen().text();
+  fill_send(s, to, "1");
+  ASSERT_TRUE(s.wait_text("Broadcast it?")) << s.screen().text();
+  std::string txid = summary_txid(s.screen());
+  ASSERT_EQ(txid.size(), 64u);
+  pid_t ui = child_named(s.pid(), "redoubt-ui");
+  ASSERT_GT(ui, 0);
+  kill(ui, SIGKILL);
+  // The restarted ui shows the whole balance again, nothing spent.
+  ASSERT_TRUE(s.wait_for([&](const VtScreen& v) {
+    pid_t now = child_named(s.pid(), "redoubt-ui");
+    return now > 0 && now != ui &&
+           v.line_with("  confirmed ").find("3.00000000") != std::string::npos;
+  })) << s.screen().text();
+  s.type("q");
+  ASSERT_EQ(s.wait_exit(), 0);
+  EXPECT_FALSE(universe().raw_tx(txid));
+  EXPECT_EQ(balance()["confirmed"], "3");
+  EXPECT_EQ(history().size(), 1u) << history().dump();
+}
+
+TEST_F(Tui, UnansweredConfirmationIsForgottenAfterTheBrokerIsKilled) {
+  funded();
+  std::string other = datadir() + "/other";
+  create(other);
+  std::string to = address(other);
+  {
+    PtySession s(tui_argv());
+    ASSERT_TRUE(wait_confirmed(s, "3.00000000")) << s.screen().text();
+    fill_send(s, to, "1");
+    ASSERT_TRUE(s.wait_text("Broadcast it?")) << s.screen().text();
+    kill(s.pid(), SIGKILL);  // no destructor, no shutdown: only the database remains
+    s.wait_exit();
+  }
+  // The next start forgets the unanswered transaction.
+  EXPECT_EQ(balance()["confirmed"], "3");
+  EXPECT_EQ(history().size(), 1u) << history().dump();
+}
+
 TEST_F(Tui, LiveUpdatesArriveWithoutAKey) {
   create();
   std::string addr = address();

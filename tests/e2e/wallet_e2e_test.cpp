@@ -85,6 +85,26 @@ TEST_F(WalletE2E, ReceiveIsConfirmedOnlyAfterVerificationAndPaymentsAreExact) {
   EXPECT_EQ(got, expect) << b.out;
 }
 
+// `payto --no-broadcast` signs and keeps the transaction as the wallet's own
+// (its coins stay spent, so the next payment cannot take them) until the user
+// broadcasts it: unlike the interactive mode's unanswered confirmation, the
+// end of the command does not forget it.
+TEST_F(WalletE2E, NoBroadcastKeepsTheSignedTransactionForALaterBroadcast) {
+  create();
+  universe().fund(address(), 300'000'000, /*confirm=*/true);
+  Result pay = r({"payto", "ncrt1q46l5y2xlmg0a5c3mrny2kllwwz7ugwmkjp9eka", "1", "--no-broadcast"},
+                 "pw-e2e\n");
+  ASSERT_EQ(pay.rc, 0) << pay.err;
+  EXPECT_FALSE(pay.json()["broadcast"].get<bool>());
+  std::string txid = pay.json()["txid"];
+  EXPECT_FALSE(universe().raw_tx(txid)) << "not broadcast";
+  EXPECT_EQ(r({"history"}).json()["transactions"].size(), 2u) << "kept after the command ended";
+  Result b = r({"broadcast", pay.json()["hex"].get<std::string>()});
+  ASSERT_EQ(b.rc, 0) << b.err;
+  universe().mine(1);
+  EXPECT_EQ(universe().confirmations(txid), 1);
+}
+
 TEST_F(WalletE2E, OfflineFlowUnsignedThenSignThenBroadcast) {
   create();
   universe().fund(address(), 300'000'000, /*confirm=*/true);

@@ -73,6 +73,18 @@ TEST(Store, ReopenKeepsDataAndVersion) {
   EXPECT_EQ(s.schema_version(), static_cast<int>(schema_migrations().size()));
 }
 
+TEST(Store, SettingKeysByPrefixTakeThePrefixLiterally) {
+  TempDir d;
+  Store s = Store::open(d.file("w.db"));
+  s.set_setting("held:bb", "1");
+  s.set_setting("held:aa", "1");
+  s.set_setting("heldx", "1");  // LIKE 'held_%' would match this
+  s.set_setting("broadcast_pending:aa", "1");
+  EXPECT_EQ(s.setting_keys("held:"), (std::vector<std::string>{"held:aa", "held:bb"}));
+  EXPECT_EQ(s.setting_keys("held_"), std::vector<std::string>{});
+  EXPECT_EQ(s.setting_keys("nothing"), std::vector<std::string>{});
+}
+
 TEST(Store, AccountsAndAddresses) {
   TempDir d;
   Store s = Store::open(d.file("w.db"));
