@@ -137,6 +137,11 @@ kj::Promise<void> Daemon::serve(Client& c) {
                   auto args = decode_args(payload.begin(), payload.size(), h.argc);
                   if (!args) throw refusal("malformed command line");
                   ClientRequest req = h.flags;
+                  if (h.endpoints) {  // decode_header checked argc >= 2
+                    req.server = std::move((*args)[0]);
+                    req.proxy = std::move((*args)[1]);
+                    args->erase(args->begin(), args->begin() + 2);
+                  }
                   req.command = std::move(*args);
                   launch(c, std::move(req), kj::mv(given));
                 });
@@ -189,6 +194,13 @@ void Daemon::launch(Client& c, ClientRequest req, kj::Array<kj::AutoCloseFd> fds
     sup_.shutdown(ui::kExitOk);
     return;
   }
+  if (std::string why = endpoint_mismatch(req); !why.empty()) {
+    // To the client's own stderr; the command never reaches a ui.
+    std::string msg = "redoubt: " + why + "\n";
+    (void)!write(fds[2].get(), msg.data(), msg.size());
+    answer(c.id, ui::kExitUsage);
+    return;
+  }
   UiLaunch l;
   l.command = std::move(req.command);
   l.json = req.json;
@@ -198,6 +210,21 @@ void Daemon::launch(Client& c, ClientRequest req, kj::Array<kj::AutoCloseFd> fds
   l.new_session = true;
   const uint64_t id = c.id;
   c.ui = sup_.start_ui(kj::mv(l), [this, id](int code) { answer(id, code); });
+}
+
+std::string Daemon::endpoint_mismatch(const ClientRequest& req) const {
+  auto shown = [](const std::string& v, const char* automatic) {
+    return v.empty() ? std::string(automatic) : v;
+  };
+  std::string asked;
+  if (!req.server.empty() && req.server != server_) asked = "--server " + req.server;
+  if (!req.proxy.empty() && req.proxy != proxy_)
+    asked += (asked.empty() ? "" : " and ") + std::string("--proxy ") + req.proxy;
+  if (asked.empty()) return "";
+  return "the running daemon uses server " + shown(server_, "(built-in list)") + " and proxy " +
+         shown(proxy_, "(automatic)") + ", not the " + asked +
+         " this command asked for; nothing was sent. Run the command without them to use the "
+         "daemon's, or stop the daemon ('redoubt stop') and start it with the ones you want.";
 }
 
 void Daemon::answer(uint64_t id, int code) {
@@ -249,6 +276,7 @@ void Daemon::taskFailed(kj::Exception&& exception) {
 namespace {
 
 volatile sig_atomic_t resized = 0;
+volatile sig_atomic_t interrupted = 0;  // SIGINT, SIGTERM or SIGHUP: which one
 
 int ask_daemon(int sock, const ClientRequest& req, int secret_fd) {
   std::vector<int> fds = {0, 1, 2};
@@ -265,18 +293,32 @@ int ask_daemon(int sock, const ClientRequest& req, int secret_fd) {
   // Wait for the exit code; meanwhile tell the daemon when our terminal is
   // resized, so that the ui (which has no controlling terminal) hears of it.
   // SIGWINCH stays blocked except inside ppoll: none is lost.
+  // Ctrl-C (and SIGTERM, SIGHUP) end the client, not the daemon: it hangs
+  // up, so the daemon kills its ui, and returns, so run_daemon_client puts
+  // the terminal back (a ui killed at a password prompt left echo off).
   struct sigaction sa {};
   sa.sa_handler = [](int) { resized = 1; };
   sigemptyset(&sa.sa_mask);
   sigaction(SIGWINCH, &sa, nullptr);
+  struct sigaction stop {};
+  stop.sa_handler = [](int sig) { interrupted = sig; };
+  sigemptyset(&stop.sa_mask);
   sigset_t block, during;
   sigemptyset(&block);
   sigaddset(&block, SIGWINCH);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
+    sigaction(sig, &stop, nullptr);
+    sigaddset(&block, sig);
+  }
   sigprocmask(SIG_BLOCK, &block, &during);
-  sigdelset(&during, SIGWINCH);
+  for (int sig : {SIGWINCH, SIGINT, SIGTERM, SIGHUP}) sigdelset(&during, sig);
   int32_t code = 0;
   size_t got = 0;
   while (got < sizeof code) {
+    if (interrupted != 0) {
+      close(sock);
+      return 128 + interrupted;  // 130 for SIGINT, as ui/exit_codes.h
+    }
     if (resized) {
       resized = 0;
       const uint8_t b = Daemon::kResized;

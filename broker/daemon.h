@@ -30,6 +30,13 @@ class Daemon : private kj::TaskSet::ErrorHandler {
   // dropped server session is retried with a backoff of 10 s doubling to
   // 5 min; while connected, the server's notifications keep the wallet synced.
   void start(WalletEngine* engine);
+  // The daemon's own server and proxy (its options after configuration). A
+  // client that names others on its command line is refused with exit code
+  // 2 and a message saying which the daemon uses, never quietly served.
+  void set_endpoints(std::string server, std::string proxy) {
+    server_ = std::move(server);
+    proxy_ = std::move(proxy);
+  }
   // Once the tree is down: tells each `redoubt stop` client the exit code and
   // drops every connection.
   void finish(int code);
@@ -53,6 +60,9 @@ class Daemon : private kj::TaskSet::ErrorHandler {
     kj::Promise<void> task = nullptr;
   };
 
+  std::string server_, proxy_;
+  // Why the daemon will not run `req` for this client ("" = it will).
+  std::string endpoint_mismatch(const ClientRequest& req) const;
   kj::Promise<void> accept_loop();
   void accept_one(int fd);
   kj::Promise<void> serve(Client& c);

@@ -62,7 +62,7 @@ uint32_t get32(const uint8_t* p) {
 }
 
 constexpr uint8_t kMagic[4] = {'R', 'D', 'B', '1'};
-constexpr uint32_t kFlagJson = 1, kFlagSecretFd = 2;
+constexpr uint32_t kFlagJson = 1, kFlagSecretFd = 2, kFlagEndpoints = 4;
 
 }  // namespace
 
@@ -161,16 +161,21 @@ int connect_daemon(const std::string& path) {
 
 std::vector<uint8_t> encode_request(const ClientRequest& r) {
   std::vector<uint8_t> payload;
-  for (const auto& a : r.command) {
+  const bool endpoints = !r.server.empty() || !r.proxy.empty();
+  std::vector<std::string> args;
+  if (endpoints) args = {r.server, r.proxy};
+  args.insert(args.end(), r.command.begin(), r.command.end());
+  for (const auto& a : args) {
     put32(payload, static_cast<uint32_t>(a.size()));
     payload.insert(payload.end(), a.begin(), a.end());
   }
-  if (r.command.size() > kMaxRequestArgs || payload.size() > kMaxRequestBytes)
+  if (args.size() > kMaxRequestArgs || payload.size() > kMaxRequestBytes)
     throw DaemonError("the command line is too long for the daemon (" +
                       std::to_string(kMaxRequestBytes) + " bytes at most)");
   std::vector<uint8_t> out(kMagic, kMagic + 4);
-  put32(out, (r.json ? kFlagJson : 0) | (r.secret_fd ? kFlagSecretFd : 0));
-  put32(out, static_cast<uint32_t>(r.command.size()));
+  put32(out, (r.json ? kFlagJson : 0) | (r.secret_fd ? kFlagSecretFd : 0) |
+                 (endpoints ? kFlagEndpoints : 0));
+  put32(out, static_cast<uint32_t>(args.size()));
   put32(out, static_cast<uint32_t>(payload.size()));
   out.insert(out.end(), payload.begin(), payload.end());
   return out;
@@ -180,12 +185,14 @@ std::optional<RequestHeader> decode_header(const uint8_t* p, size_t n) {
   if (n != kRequestHeaderSize || memcmp(p, kMagic, 4) != 0) return std::nullopt;
   RequestHeader h;
   uint32_t flags = get32(p + 4);
-  if ((flags & ~(kFlagJson | kFlagSecretFd)) != 0) return std::nullopt;
+  if ((flags & ~(kFlagJson | kFlagSecretFd | kFlagEndpoints)) != 0) return std::nullopt;
   h.flags.json = (flags & kFlagJson) != 0;
   h.flags.secret_fd = (flags & kFlagSecretFd) != 0;
+  h.endpoints = (flags & kFlagEndpoints) != 0;
   h.argc = get32(p + 8);
   h.payload = get32(p + 12);
   if (h.argc > kMaxRequestArgs || h.payload > kMaxRequestBytes) return std::nullopt;
+  if (h.endpoints && h.argc < 2) return std::nullopt;
   return h;
 }
 

@@ -65,6 +65,10 @@ struct ClientRequest {
   std::vector<std::string> command;
   bool json = false;
   bool secret_fd = false;  // a 4th fd follows stdin, stdout, stderr
+  // The client's own --server and --proxy ("" = not given on its command
+  // line). A daemon using others refuses the command rather than quietly
+  // sending it elsewhere (Daemon::set_endpoints).
+  std::string server, proxy;
 };
 
 // Bounds on a request: a daemon reads no more than this from any client.
@@ -74,10 +78,12 @@ inline constexpr size_t kRequestHeaderSize = 16;
 
 // The fixed header (sent with the fds): magic "RDB1", flags, argc, payload
 // size (little-endian), then the payload: per argument a u32 length and the
-// bytes.
+// bytes. With the "endpoints" flag the first two arguments are the client's
+// server and proxy, and the command follows.
 std::vector<uint8_t> encode_request(const ClientRequest& r);
 struct RequestHeader {
   ClientRequest flags;  // json and secret_fd set, command empty
+  bool endpoints = false;
   uint32_t argc = 0;
   uint32_t payload = 0;
 };

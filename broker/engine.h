@@ -183,7 +183,8 @@ class WalletEngine {
   // was killed in between); engine_recover.cpp.
   kj::Promise<void> rebroadcast_local();
   kj::Promise<void> sync_scripthash(chain::Bytes scripthash);
-  kj::Promise<void> fetch_tx(chain::Hash256 txid, int32_t height);
+  struct FetchedTx;  // engine_sync.cpp
+  kj::Promise<FetchedTx> fetch_tx(chain::Hash256 txid, int32_t height);
   kj::Promise<void> subscribe_all(std::vector<AddressRecord> addrs);
   void on_header(uint32_t height);
   void on_status(chain::Bytes scripthash);

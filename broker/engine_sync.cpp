@@ -175,17 +175,59 @@ kj::Promise<void> WalletEngine::subscribe_all(std::vector<AddressRecord> addrs) 
       .then([this, addrs = std::move(addrs)]() mutable { return subscribe_all(std::move(addrs)); });
 }
 
+// A history entry's transaction, verified (hash, and merkle proof when
+// confirmed), not yet applied.
+struct WalletEngine::FetchedTx {
+  chain::Transaction tx;
+  int32_t height = kUnconfirmedHeight;
+  int32_t position = -1;
+  bool verified = false;
+};
+
+namespace {
+// Transactions of one history fetched at once (two requests each, pipelined
+// by netd on the one connection; well under its 1,000 outstanding).
+constexpr size_t kFetchWindow = 50;
+}  // namespace
+
 kj::Promise<void> WalletEngine::sync_scripthash(chain::Bytes sh) {
   if (!session_) return kj::READY_NOW;
   status_.pending++;
   return session_->get_history(sh)
       .then([this](std::vector<UnverifiedHistoryEntry> entries) {
-        kj::Promise<void> chain = kj::READY_NOW;
+        std::vector<std::pair<chain::Hash256, int32_t>> todo;
         for (const auto& e : entries) {
           auto known = model_->transaction(e.txid);
           int32_t h = e.height > 0 ? e.height : kUnconfirmedHeight;
           if (known && known->height == h && (h == 0 || known->verified)) continue;
-          chain = chain.then([this, e, h] { return fetch_tx(e.txid, h); });
+          todo.emplace_back(e.txid, h);
+        }
+        // Fetch a window at once, verify each, then apply them in history
+        // order; one that fails verification drops the server and none of
+        // its window is stored.
+        kj::Promise<void> chain = kj::READY_NOW;
+        for (size_t i = 0; i < todo.size(); i += kFetchWindow) {
+          std::vector<std::pair<chain::Hash256, int32_t>> window(
+              todo.begin() + static_cast<ptrdiff_t>(i),
+              todo.begin() + static_cast<ptrdiff_t>(std::min(todo.size(), i + kFetchWindow)));
+          chain = chain
+                      .then([this, window = std::move(window)] {
+                        auto fetches = kj::heapArrayBuilder<kj::Promise<FetchedTx>>(window.size());
+                        for (const auto& [txid, h] : window) fetches.add(fetch_tx(txid, h));
+                        return kj::joinPromises(fetches.finish());
+                      })
+                      .then([this](kj::Array<FetchedTx> got) {
+                        std::vector<AddressRecord> fresh;
+                        Store::Relaxed relaxed(*store_);  // verified network data: refetchable
+                        for (auto& f : got) {
+                          auto applied =
+                              model_->apply_transaction(f.tx, f.height, f.position, f.verified,
+                                                        false, static_cast<int64_t>(time(nullptr)));
+                          fresh.insert(fresh.end(), applied.new_addresses.begin(),
+                                       applied.new_addresses.end());
+                        }
+                        return subscribe_all(std::move(fresh));
+                      });
         }
         return chain;
       })
@@ -200,21 +242,24 @@ kj::Promise<void> WalletEngine::sync_scripthash(chain::Bytes sh) {
           });
 }
 
-kj::Promise<void> WalletEngine::fetch_tx(chain::Hash256 txid, int32_t height) {
-  return session_->get_transaction(txid).then([this, txid, height](chain::Bytes raw) {
-    if (height <= 0 || height > chain_->height()) {
+// The transaction and, when confirmed at a height we have verified, its
+// merkle proof are asked for together.
+kj::Promise<WalletEngine::FetchedTx> WalletEngine::fetch_tx(chain::Hash256 txid, int32_t height) {
+  if (height <= 0 || height > chain_->height()) {
+    return session_->get_transaction(txid).then([txid](chain::Bytes raw) {
       // Unconfirmed (or above our verified tip): only the hash can be checked.
       SpvVerdict v = verify_tx_bytes(txid, raw);
       if (!v.ok()) {
         ipc::fail(ErrorCode::kVerification,
                   "the server sent a transaction that does not match its txid (" + v.detail + ")");
       }
-      auto applied = model_->apply_transaction(*v.tx, kUnconfirmedHeight, -1, false, false,
-                                               static_cast<int64_t>(time(nullptr)));
-      return subscribe_all(applied.new_addresses);
-    }
-    return session_->get_merkle(txid, static_cast<uint32_t>(height))
-        .then([this, txid, height, raw = std::move(raw)](UnverifiedMerkle m) {
+      return FetchedTx{std::move(*v.tx), kUnconfirmedHeight, -1, false};
+    });
+  }
+  auto merkle = session_->get_merkle(txid, static_cast<uint32_t>(height));
+  return session_->get_transaction(txid).then(
+      [this, txid, height, merkle = kj::mv(merkle)](chain::Bytes raw) mutable {
+        return merkle.then([this, txid, height, raw = std::move(raw)](UnverifiedMerkle m) {
           MerkleProof proof;
           proof.height = static_cast<int32_t>(m.block_height);
           proof.position = m.pos;
@@ -226,11 +271,9 @@ kj::Promise<void> WalletEngine::fetch_tx(chain::Hash256 txid, int32_t height) {
                           spv_reason_name(v.reason) + ": " + v.detail +
                           "); nothing was stored and the server was dropped");
           }
-          auto applied = model_->apply_transaction(*v.tx, height, static_cast<int32_t>(m.pos), true,
-                                                   false, static_cast<int64_t>(time(nullptr)));
-          return subscribe_all(applied.new_addresses);
+          return FetchedTx{std::move(*v.tx), height, static_cast<int32_t>(m.pos), true};
         });
-  });
+      });
 }
 
 void WalletEngine::on_header(uint32_t height) {

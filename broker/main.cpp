@@ -63,6 +63,7 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
 
   broker::BrokerContext ctx;
+  std::string cli_server, cli_proxy;
   broker::Config config_files;
   const auto config_paths =
       broker::ConfigPaths::standard(getenv("XDG_CONFIG_HOME"), getenv("HOME"));
@@ -77,6 +78,8 @@ int main(int argc, char** argv) {
     ctx.options =
         broker::parse_options(argc, argv, getenv("HOME"), getenv("XDG_DATA_HOME"),
                               config_files["network"].value, config_files["datadir"].value);
+    cli_server = ctx.options.server;  // what this command line itself named
+    cli_proxy = ctx.options.proxy;
     // The command line is the last layer: record what it set, so that
     // `getconfig` tells where each effective value came from.
     const char* net_name = broker::network_name(ctx.options.network);
@@ -140,6 +143,8 @@ int main(int argc, char** argv) {
       broker::ClientRequest req;
       req.command = cmd;
       req.json = ctx.options.json;
+      req.server = cli_server;
+      req.proxy = cli_proxy;
       int code = broker::run_daemon_client(sock, req, password_fd);
       // What Electrum-NMC's `stop` prints, once the daemon's tree is down.
       if (stop_command && code == 0)
@@ -217,6 +222,7 @@ int main(int argc, char** argv) {
     daemon = std::make_unique<broker::Daemon>(io, supervisor, *listener, [](const std::string& m) {
       fprintf(stderr, "redoubt: %s\n", m.c_str());
     });
+    daemon->set_endpoints(ctx.options.server, ctx.options.proxy);
     daemon->start(engine.get());
   } else {
     broker::UiLaunch launch;

@@ -163,6 +163,19 @@ void Store::Batch::commit() {
   done_ = true;
 }
 
+Store::Relaxed::Relaxed(Store& s) : s_(s) {
+  if (s_.relaxed_++ == 0) s_.db_->exec("PRAGMA synchronous=NORMAL");
+}
+
+Store::Relaxed::~Relaxed() {
+  if (--s_.relaxed_ != 0) return;
+  try {
+    s_.db_->exec("PRAGMA synchronous=FULL");
+  } catch (...) {
+    // Cannot happen outside a failing disk; the next open sets FULL again.
+  }
+}
+
 // ---- accounts and addresses ----
 
 AccountId Store::add_account(const AccountRecord& a) {

@@ -56,6 +56,22 @@ class Store {
     bool done_ = false;
   };
 
+  // While one is alive, commits do not wait for the disk (synchronous=NORMAL
+  // instead of FULL): for verified network data the next sync fetches again.
+  // WAL keeps the database consistent; a power loss may forget the last such
+  // commits, never an earlier FULL one, and the next FULL commit (a send)
+  // syncs the whole log. A killed process loses nothing. Nests.
+  class Relaxed {
+   public:
+    explicit Relaxed(Store& s);
+    ~Relaxed();
+    Relaxed(const Relaxed&) = delete;
+    Relaxed& operator=(const Relaxed&) = delete;
+
+   private:
+    Store& s_;
+  };
+
   // Accounts and addresses.
   AccountId add_account(const AccountRecord& a);
   std::vector<AccountRecord> accounts();
@@ -125,6 +141,7 @@ class Store {
   void migrate();
   std::unique_ptr<Database> db_;
   int depth_ = 0;
+  int relaxed_ = 0;
 };
 
 }  // namespace redoubt::broker

@@ -1,7 +1,7 @@
 // ui: the terminal front end. It renders what the broker sends and reads
 // what the user types; it holds no secret past the keystroke. Looser than
-// keyd/netd (terminal handling and locale data), but no network and a
-// read-only view.
+// keyd/netd in its terminal ioctls, but no network, a read-only view and no
+// file granted (it draws plain VT100 itself: no terminfo, no locale data).
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
@@ -14,11 +14,9 @@ namespace redoubt::policies {
 Policy ui_policy() {
   Policy p = child_base("ui", "redoubt-ui");
   p.namespaces |= CLONE_NEWNET;  // an empty network namespace
-  p.binds.push_back({"/etc/terminfo"});
-  p.binds.push_back({"/etc/localtime"});
   p.allow.push_back({"read_files",
-                     "terminfo and locale data, read-only: the view has no writable mount and "
-                     "Landlock grants no path",
+                     "no file is granted (Landlock: no path; the view: read-only), so a stray "
+                     "open fails with an errno rather than killing the ui mid-draw",
                      {"openat", "newfstatat", "statx", "getdents64", "readlink", "access",
                       "faccessat", "faccessat2", "getcwd"}});
   // Replaces the basic ioctl rule: the terminal needs its modes and size.
@@ -35,12 +33,9 @@ Policy ui_policy() {
                      "a password before it is sealed to keyd, and the new phrase keyd sealed to "
                      "the ui, are kept in locked memory (chain/secure.h)",
                      {"mlock", "munlock"}});
-  // Read-only data the terminal library may load after start-up; nothing else.
-  p.landlock_paths = {{"/usr/share/terminfo", fs::kRead},
-                      {"/lib/terminfo", fs::kRead},
-                      {"/etc/terminfo", fs::kRead},
-                      {"/usr/share/zoneinfo", fs::kRead},
-                      {"/etc/localtime", fs::kRead}};
+  // No path at all: the ui reads nothing after start-up (docs/architecture.md,
+  // "Plain VT100/ANSI, not ncurses").
+  p.landlock_paths = {};
   p.rlimits.push_back({RLIMIT_NOFILE, 256});
   // No RLIMIT_FSIZE: the ui opens no file (Landlock, its empty view), but its
   // inherited stdout may be a file the user redirected output to.

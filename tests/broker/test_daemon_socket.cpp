@@ -167,13 +167,32 @@ TEST(DaemonRequest, HeadersOutsideTheBoundsAreRejected) {
     return decode_header(h.data(), h.size());
   };
   EXPECT_FALSE(with(0, 0x31424452u + 1));  // magic
-  EXPECT_FALSE(with(4, 4));                // an unknown flag
+  EXPECT_FALSE(with(4, 8));                // an unknown flag
+  EXPECT_FALSE(with(4, 4));                // endpoints need two arguments; this has one
   EXPECT_FALSE(with(8, kMaxRequestArgs + 1));
   EXPECT_TRUE(with(8, kMaxRequestArgs));
   EXPECT_FALSE(with(12, kMaxRequestBytes + 1));
   EXPECT_FALSE(with(12, 0xffffffffu));
   req.command.assign(kMaxRequestArgs + 1, "");
   EXPECT_THROW(encode_request(req), DaemonError);
+}
+
+TEST(DaemonRequest, TheClientsServerAndProxyTravelAheadOfTheCommand) {
+  ClientRequest req;
+  req.command = {"getbalance"};
+  std::vector<uint8_t> plain = encode_request(req);
+  auto h = decode_header(plain.data(), kRequestHeaderSize);
+  ASSERT_TRUE(h);
+  EXPECT_FALSE(h->endpoints) << "none given: the request is as before";
+  EXPECT_EQ(h->argc, 1u);
+  req.server = "h.onion:50002:s";
+  std::vector<uint8_t> m = encode_request(req);
+  h = decode_header(m.data(), kRequestHeaderSize);
+  ASSERT_TRUE(h);
+  EXPECT_TRUE(h->endpoints);
+  auto args = decode_args(m.data() + kRequestHeaderSize, m.size() - kRequestHeaderSize, h->argc);
+  ASSERT_TRUE(args);
+  EXPECT_EQ(*args, (std::vector<std::string>{"h.onion:50002:s", "", "getbalance"}));
 }
 
 TEST(DaemonRequest, MalformedArgumentsAreRejected) {

@@ -381,6 +381,61 @@ TEST_F(DaemonE2E, TheInteractiveModeRunsThroughTheDaemonAndFollowsResizes) {
   EXPECT_NE(reap_daemon(), -1);
 }
 
+// Ctrl-C at a password prompt: the prompt's ui turned echo off on the
+// client's terminal, and the ui is in the daemon's session, not the
+// terminal's; the client is what gets SIGINT and must put echo back.
+TEST_F(DaemonE2E, CtrlCAtAPasswordPromptLeavesTheTerminalEchoing) {
+  create();
+  universe().fund(address(), 100'000'000, /*confirm=*/true);
+  const pid_t d = start_daemon();
+  std::vector<std::string> args =
+      argv({"payto", "ncrt1q46l5y2xlmg0a5c3mrny2kllwwz7ugwmkjp9eka", "0.5"});
+  args.erase(std::find(args.begin(), args.end(), "--json"));
+  PtySession s(args, 24, 80);
+  ASSERT_TRUE(s.wait_text("Password:")) << s.screen().text() << log();
+  ASSERT_TRUE(s.wait_for([&](const VtScreen&) { return (s.modes().c_lflag & ECHO) == 0; }, 10000))
+      << "precondition: the prompt turned echo off";
+  s.type("\x03");  // the line discipline sends SIGINT to the foreground group
+  EXPECT_EQ(s.wait_exit(), 130);
+  EXPECT_NE(s.modes().c_lflag & ECHO, 0u) << "echo is back after Ctrl-C";
+  EXPECT_EQ(s.modes().c_lflag, s.initial_modes().c_lflag);
+  EXPECT_TRUE(alive(d));
+  EXPECT_EQ(r({"getbalance"}).json()["confirmed"], "1") << "nothing was spent";
+  EXPECT_EQ(r({"stop"}).rc, 0);
+  EXPECT_NE(reap_daemon(), -1);
+}
+
+// A client that names another server or proxy than the daemon's is refused
+// with what the daemon uses: never served quietly through the daemon's.
+TEST_F(DaemonE2E, AClientAskingForAnotherServerOrProxyIsRefused) {
+  create();
+  const pid_t d = start_daemon();
+  std::vector<std::string> args = argv({"getbalance"});
+  auto at = std::find(args.begin(), args.end(), "--server");
+  ASSERT_NE(at, args.end());
+  *(at + 1) = "elsewhere.onion:50001:t";
+  Result other = run(args, "");
+  EXPECT_EQ(other.rc, 2) << other.err;
+  EXPECT_NE(other.err.find("the running daemon uses server " + std::string(kServer)),
+            std::string::npos)
+      << other.err;
+  EXPECT_NE(other.err.find("not the --server elsewhere.onion:50001:t"), std::string::npos)
+      << other.err;
+  EXPECT_EQ(other.out, "") << "no command ran";
+  std::vector<std::string> proxy_args = argv({"getbalance"});
+  auto p = std::find(proxy_args.begin(), proxy_args.end(), "--proxy");
+  ASSERT_NE(p, proxy_args.end());
+  *(p + 1) = "unix:" + datadir() + "/another.sock";
+  Result other_proxy = run(proxy_args, "");
+  EXPECT_EQ(other_proxy.rc, 2) << other_proxy.err;
+  EXPECT_NE(other_proxy.err.find("not the --proxy unix:"), std::string::npos) << other_proxy.err;
+  // The same options as the daemon's (all of these tests pass them) are fine.
+  EXPECT_EQ(r({"getbalance"}).rc, 0);
+  EXPECT_TRUE(alive(d));
+  EXPECT_EQ(r({"stop"}).rc, 0);
+  EXPECT_NE(reap_daemon(), -1);
+}
+
 TEST_F(DaemonE2E, TheDaemonReconnectsOnItsOwnAndFollowsNewBlocks) {
   create();
   // The daemon's first server session is dropped at its first request.

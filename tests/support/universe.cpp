@@ -296,6 +296,16 @@ std::optional<NameRecord> Universe::name_show(const std::string& name) const {
   return chain_.name(Bytes(name.begin(), name.end()));
 }
 
+void Universe::mine_prepared(const std::vector<PreparedBlock>& blocks) {
+  {
+    std::lock_guard lk(mu_);
+    for (const auto& b : blocks) chain_.mine_block(mining_script_, b.txs, b.fees, reorg_counter_);
+    mempool_.resync(chain_);
+    changed();
+  }
+  if (electrum_) electrum_->notify_changed();
+}
+
 std::optional<std::string> Universe::broadcast(const chain::Transaction& tx) {
   std::optional<std::string> reason;
   {

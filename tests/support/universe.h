@@ -98,6 +98,16 @@ class Universe {
                           const std::string& to_address = "", bool confirm = true);
   std::optional<NameRecord> name_show(const std::string& name) const;
 
+  // Bulk generation (tests/support/bulk_wallet.h): mines one block per entry
+  // holding exactly its transactions, which the caller built valid against
+  // the chain (in-block dependencies in order), bypassing the mempool; each
+  // coinbase claims the subsidy plus the entry's `fees`.
+  struct PreparedBlock {
+    std::vector<chain::Transaction> txs;
+    int64_t fees = 0;
+  };
+  void mine_prepared(const std::vector<PreparedBlock>& blocks);
+
   // Submits a transaction as blockchain.transaction.broadcast does. Returns
   // the reject reason, or nullopt when accepted.
   std::optional<std::string> broadcast(const chain::Transaction& tx);

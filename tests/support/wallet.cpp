@@ -11,7 +11,11 @@ namespace redoubt::testsupport {
 using chain::Bytes;
 
 Bytes TestWallet::new_script(KeyKind kind) {
-  auto key = std::make_unique<chain::PrivateKey>(chain::PrivateKey::generate());
+  return add_key(chain::PrivateKey::generate(), kind);
+}
+
+Bytes TestWallet::add_key(chain::PrivateKey k, KeyKind kind) {
+  auto key = std::make_unique<chain::PrivateKey>(std::move(k));
   chain::Hash160 kh = key->public_key().key_hash(true);
   Bytes script = kind == KeyKind::p2wpkh ? chain::p2wpkh_script(kh) : chain::p2pkh_script(kh);
   by_script_[script] = Entry{std::move(key), kind};

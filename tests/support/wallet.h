@@ -24,6 +24,8 @@ class TestWallet {
 
   // A fresh key; returns its output script.
   chain::Bytes new_script(KeyKind kind = KeyKind::p2wpkh);
+  // Adopts a given key (e.g. one derived from a known seed); returns its script.
+  chain::Bytes add_key(chain::PrivateKey key, KeyKind kind = KeyKind::p2wpkh);
   // The regtest address (ncrt1... or m/n...) of one of our scripts, or of any script.
   static std::string address(chain::ByteSpan script);
   bool owns(chain::ByteSpan script) const;  // a name prefix is looked through
