@@ -176,7 +176,7 @@ void refuse_disputed_tip(const CrossCheckReport& r, const std::string& main_serv
                 "; a payment now could confirm on a chain that is about to be replaced. "
                 "Wait for the next block and try again, check with another server (--server), "
                 "or, if you trust " +
-                main_server + ", run with --crosscheck-server none");
+                main_server + ", run with --crosscheck-server none (a daemon: restart it so)");
 }
 
 }  // namespace redoubt::broker

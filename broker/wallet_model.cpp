@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <ctime>
+#include <tuple>
 
 #include "chain/error.h"
 #include "chain/names.h"
@@ -26,6 +27,32 @@ Bytes script_for(const chain::PublicKey& k, chain::KeyScriptType t) {
 
 chain::ExtendedPublicKey parse_xpub(const std::string& xpub) {
   return chain::ExtendedPublicKey::from_base58(xpub, chain::ExtendedPublicKey::peek_version(xpub));
+}
+
+// Each outpoint once (an input list may repeat one; a coin counts once).
+std::vector<OutPoint> distinct(std::vector<OutPoint> v) {
+  std::sort(v.begin(), v.end(), [](const OutPoint& a, const OutPoint& b) {
+    return std::tie(a.txid, a.index) < std::tie(b.txid, b.index);
+  });
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+  return v;
+}
+
+HistoryKey history_key(const TxRecord& r) {
+  return {r.height == kUnconfirmedHeight, r.height, r.position, r.first_seen, r.txid};
+}
+
+// A history item's fields that come from the record (not delta or balance).
+HistoryItem history_item(const TxRecord& r) {
+  HistoryItem h;
+  h.txid = r.txid;
+  h.height = r.height;
+  h.position = r.position;
+  h.verified = r.verified;
+  h.fee = r.fee;
+  h.first_seen = r.first_seen;
+  h.label = r.label;
+  return h;
 }
 
 }  // namespace
@@ -86,6 +113,8 @@ void WalletModel::load() {
     spent_by_[sp.prevout].push_back(sp.spending_txid);
   }
   for (const auto& op : store_.frozen_coins()) frozen_coins_.insert({op.txid, op.index});
+  for (const auto& [txid, st] : txs_) history_.set(history_key(st.rec), delta_of(st));
+  balance_ = compute_balance();
 }
 
 std::vector<AddressRecord> WalletModel::add_account(const std::string& path,
@@ -275,6 +304,11 @@ ApplyResult WalletModel::apply_transaction(const chain::Transaction& tx, int32_t
   }
 
   for (const auto& a : res.new_addresses) index_address(a);
+  // balance_: what the coins this changes counted for comes out, then back in.
+  std::vector<OutPoint> coins_changed = inputs;
+  for (uint32_t i = 0; i < outs.size(); ++i) coins_changed.push_back({txid, i});
+  coins_changed = distinct(std::move(coins_changed));
+  for (const auto& op : coins_changed) count_coin(balance_, op, -1);
   TxState s;
   rec.raw.clear();
   s.rec = std::move(rec);
@@ -286,6 +320,9 @@ ApplyResult WalletModel::apply_transaction(const chain::Transaction& tx, int32_t
   }
   txs_[txid] = std::move(s);
   for (auto& o : outs) outputs_[o.outpoint] = std::move(o);
+  for (const auto& op : coins_changed) count_coin(balance_, op, +1);
+  reindex(txid);
+  reindex_spenders(txid);  // their inputs' values may be known only now
   for (const auto& n : put_names) res.names_changed.push_back(n.name);
   for (const auto& n : removed_names) res.names_changed.push_back(n);
   if (confirmed) {
@@ -306,9 +343,12 @@ int WalletModel::rollback_above(int32_t fork_height) {
   int n = store_.unconfirm_above(fork_height);
   for (auto& [id, s] : txs_)
     if (s.rec.height > fork_height) {
+      for (uint32_t i = 0; i < s.n_outputs; ++i) count_coin(balance_, {id, i}, -1);
       s.rec.height = kUnconfirmedHeight;
       s.rec.position = -1;
       s.rec.verified = false;
+      for (uint32_t i = 0; i < s.n_outputs; ++i) count_coin(balance_, {id, i}, +1);
+      reindex(id);
     }
   return n;
 }
@@ -322,6 +362,14 @@ void WalletModel::remove_transaction(const Hash256& txid) {
 void WalletModel::forget(const Hash256& txid) {
   auto it = txs_.find(txid);
   if (it == txs_.end()) return;
+  const std::vector<OutPoint> inputs = distinct(it->second.inputs);
+  for (const auto& p : inputs) count_coin(balance_, p, -1);
+  for (uint32_t i = 0; i < it->second.n_outputs; ++i) count_coin(balance_, {txid, i}, -1);
+  history_.erase(txid);
+  std::vector<Hash256> spenders;  // left when a transaction is removed, not dropped
+  for (uint32_t i = 0; i < it->second.n_outputs; ++i)
+    if (auto sp = spent_by_.find({txid, i}); sp != spent_by_.end())
+      spenders.insert(spenders.end(), sp->second.begin(), sp->second.end());
   for (const auto& p : it->second.inputs) {
     auto s = spent_by_.find(p);
     if (s == spent_by_.end()) continue;
@@ -331,6 +379,9 @@ void WalletModel::forget(const Hash256& txid) {
   }
   for (uint32_t i = 0; i < it->second.n_outputs; ++i) outputs_.erase({txid, i});
   txs_.erase(it);
+  for (const auto& p : inputs) count_coin(balance_, p, +1);
+  for (const auto& c : spenders)
+    if (c != txid && txs_.count(c)) reindex(c);
 }
 
 void WalletModel::drop_transaction(const Hash256& txid, const std::string& reason,
@@ -365,14 +416,17 @@ std::optional<DroppedTx> WalletModel::dropped(const Hash256& txid) const {
 void WalletModel::set_address_frozen(AddressId id, bool frozen) {
   store_.set_address_frozen(id, frozen);
   addresses_[addr_by_id_.at(id)].frozen = frozen;
+  balance_ = compute_balance();  // a user's action, rare: every coin of the address moves
 }
 
 void WalletModel::set_coin_frozen(const OutPoint& op, bool frozen) {
   store_.set_coin_frozen(op, frozen);
+  count_coin(balance_, op, -1);
   if (frozen)
     frozen_coins_.insert({op.txid, op.index});
   else
     frozen_coins_.erase({op.txid, op.index});
+  count_coin(balance_, op, +1);
 }
 
 bool WalletModel::is_spent(const OutPoint& op) const {
@@ -441,58 +495,89 @@ std::optional<Coin> WalletModel::name_coin(chain::ByteSpan name) const {
   return std::nullopt;
 }
 
-Balance WalletModel::balance() const {
-  // Straight over the outputs (no Coin objects): this is the hot query.
+void WalletModel::count_coin(Balance& b, const OutPoint& op, int sign) const {
+  auto it = outputs_.find(op);
+  if (it == outputs_.end()) return;
+  const OutputRecord& o = it->second;
+  if (!o.address_id || is_spent(op)) return;
+  const TxState& t = txs_.at(op.txid);
+  if (t.coinbase) return;
+  const AddressRecord& a = addresses_[addr_by_id_.at(*o.address_id)];
+  const int64_t v = sign * o.value;
+  if (o.name_op)
+    b.locked_in_names += v;
+  else if (a.frozen || frozen_coins_.count({op.txid, op.index}))
+    b.frozen += v;
+  else if (t.rec.height != kUnconfirmedHeight)
+    b.confirmed += v;
+  else
+    b.unconfirmed += v;
+}
+
+Balance WalletModel::compute_balance() const {
   Balance b;
-  for (const auto& [op, o] : outputs_) {
-    if (!o.address_id || is_spent(op)) continue;
-    const TxState& t = txs_.at(op.txid);
-    if (t.coinbase) continue;
-    const AddressRecord& a = addresses_[addr_by_id_.at(*o.address_id)];
-    if (o.name_op)
-      b.locked_in_names += o.value;
-    else if (a.frozen || frozen_coins_.count({op.txid, op.index}))
-      b.frozen += o.value;
-    else if (t.rec.height != kUnconfirmedHeight)
-      b.confirmed += o.value;
-    else
-      b.unconfirmed += o.value;
-  }
+  for (const auto& [op, o] : outputs_) count_coin(b, op, +1);
   return b;
+}
+
+int64_t WalletModel::delta_of(const TxState& s) const {
+  int64_t delta = 0;
+  for (uint32_t i = 0; i < s.n_outputs; ++i) {
+    auto it = outputs_.find({s.rec.txid, i});
+    if (it != outputs_.end() && it->second.address_id) delta += it->second.value;
+  }
+  for (const auto& p : s.inputs) {
+    auto it = outputs_.find(p);
+    if (it != outputs_.end() && it->second.address_id) delta -= it->second.value;
+  }
+  return delta;
+}
+
+void WalletModel::reindex(const Hash256& txid) {
+  const TxState& s = txs_.at(txid);
+  history_.set(history_key(s.rec), delta_of(s));
+}
+
+void WalletModel::reindex_spenders(const Hash256& txid) {
+  const TxState& s = txs_.at(txid);
+  for (uint32_t i = 0; i < s.n_outputs; ++i)
+    if (auto sp = spent_by_.find({txid, i}); sp != spent_by_.end())
+      for (const auto& c : sp->second)
+        if (txs_.count(c)) reindex(c);
 }
 
 std::vector<HistoryItem> WalletModel::history() const {
   std::vector<const TxState*> order;
   for (const auto& [id, s] : txs_) order.push_back(&s);
   std::sort(order.begin(), order.end(), [](const TxState* a, const TxState* b) {
-    auto k = [](const TxState* s) {
-      return std::make_tuple(s->rec.height == kUnconfirmedHeight, s->rec.height, s->rec.position,
-                             s->rec.first_seen);
-    };
-    return k(a) != k(b) ? k(a) < k(b) : a->rec.txid < b->rec.txid;
+    return history_key(a->rec) < history_key(b->rec);
   });
   std::vector<HistoryItem> out;
   int64_t running = 0;
   for (const TxState* s : order) {
-    HistoryItem h;
-    h.txid = s->rec.txid;
-    h.height = s->rec.height;
-    h.position = s->rec.position;
-    h.verified = s->rec.verified;
-    h.fee = s->rec.fee;
-    h.first_seen = s->rec.first_seen;
-    h.label = s->rec.label;
-    for (uint32_t i = 0; i < s->n_outputs; ++i) {
-      auto it = outputs_.find({s->rec.txid, i});
-      if (it != outputs_.end() && it->second.address_id) h.delta += it->second.value;
-    }
-    for (const auto& p : s->inputs) {
-      auto it = outputs_.find(p);
-      if (it != outputs_.end() && it->second.address_id) h.delta -= it->second.value;
-    }
+    HistoryItem h = history_item(s->rec);
+    h.delta = delta_of(*s);
     running += h.delta;
     h.balance = running;
     out.push_back(h);
+  }
+  return out;
+}
+
+std::vector<HistoryItem> WalletModel::history_page(size_t offset, size_t limit,
+                                                   bool newest_first) const {
+  const size_t n = history_.size();
+  if (offset >= n) return {};
+  const size_t count = limit == 0 ? n - offset : std::min(limit, n - offset);
+  auto entries = history_.range(newest_first ? n - offset - count : offset, count);
+  if (newest_first) std::reverse(entries.begin(), entries.end());
+  std::vector<HistoryItem> out;
+  out.reserve(entries.size());
+  for (const auto& e : entries) {
+    HistoryItem h = history_item(txs_.at(e.txid).rec);
+    h.delta = e.delta;
+    h.balance = e.balance;
+    out.push_back(std::move(h));
   }
   return out;
 }

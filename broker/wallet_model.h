@@ -16,6 +16,7 @@
 
 #include "broker/coin_select.h"
 #include "broker/groupings.h"
+#include "broker/history_index.h"
 #include "broker/store.h"
 #include "broker/tx_builder.h"
 #include "chain/bip32.h"
@@ -89,8 +90,19 @@ class WalletModel {
   void set_address_frozen(AddressId id, bool frozen);
   void set_coin_frozen(const chain::OutPoint& op, bool frozen);
 
-  Balance balance() const;
+  // Maintained as transactions come, confirm, roll back and drop: O(1).
+  Balance balance() const { return balance_; }
+  // The same, computed over every output (the reference balance() keeps).
+  Balance compute_balance() const;
+  // Every transaction, oldest first, with running balances computed here
+  // over the whole wallet (the reference history_page() keeps).
   std::vector<HistoryItem> history() const;
+  // `limit` items of history() from `offset` (limit 0: to the end), counted
+  // from the oldest or, with newest_first, from the newest (and listed in
+  // that order), from the maintained index: O(log n + page).
+  std::vector<HistoryItem> history_page(size_t offset, size_t limit,
+                                        bool newest_first = false) const;
+  size_t history_size() const { return history_.size(); }
   // Our unspent outputs (not spent by any known transaction, mempool and
   // local ones included), annotated for coin selection.
   std::vector<Coin> coins() const;
@@ -145,6 +157,15 @@ class WalletModel {
   // Per (account, change chain): number of derived addresses, highest used index.
   std::map<std::pair<AccountId, bool>, std::pair<int64_t, int64_t>> chain_state_;
   void note_used(const AddressRecord& a);
+
+  // Maintenance of history_ and balance_ (both derived, never stored).
+  int64_t delta_of(const TxState& s) const;
+  void reindex(const chain::Hash256& txid);           // recomputes its key and delta
+  void reindex_spenders(const chain::Hash256& txid);  // of its outputs
+  // Adds (sign +1) or takes out (-1) what a coin counts for in `b`.
+  void count_coin(Balance& b, const chain::OutPoint& op, int sign) const;
+  HistoryIndex history_;
+  Balance balance_;
 };
 
 }  // namespace redoubt::broker

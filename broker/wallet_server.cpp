@@ -10,6 +10,7 @@
 #include "ipc/errors.h"
 #include "sandbox/audit.h"
 
+#include <algorithm>
 #include <map>
 
 namespace redoubt::broker {
@@ -268,8 +269,15 @@ kj::Promise<void> WalletServer::getUnusedAddress(GetUnusedAddressContext context
 
 kj::Promise<void> WalletServer::history(HistoryContext context) {
   return ctx_.engine->synced().then([this, context](SyncStatus) mutable {
-    auto items = ctx_.engine->model().history();
-    auto out = context.getResults().initItems(items.size());
+    // One page from the model's index (O(log n + page)); capped so an answer
+    // stays well inside the ui's reader limit (about 130 bytes an item).
+    constexpr uint32_t kMaxPage = 10'000;
+    auto p = context.getParams();
+    const uint32_t limit = p.getLimit() == 0 ? kMaxPage : std::min(p.getLimit(), kMaxPage);
+    const auto& model = ctx_.engine->model();
+    auto items = model.history_page(p.getOffset(), limit, p.getNewestFirst());
+    context.getResults().setTotal(static_cast<uint32_t>(model.history_size()));
+    auto out = context.getResults().initItems(static_cast<unsigned>(items.size()));
     for (size_t i = 0; i < items.size(); ++i) {
       out[i].setTxid(txid_hex(items[i].txid));
       out[i].setHeight(items[i].height);

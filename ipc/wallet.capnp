@@ -178,7 +178,10 @@ interface Wallet {
   listAddresses @10 (receiving :Bool, change :Bool, funded :Bool, unused :Bool)
       -> (addresses :List(AddressInfo));
   getUnusedAddress @11 () -> (address :Text);
-  history @12 (offset :UInt32, limit :UInt32) -> (items :List(HistoryItem));
+  # Oldest first (newestFirst: newest first), `limit` items from `offset`,
+  # at most 10,000 per call (limit 0: that many); total: how many there are.
+  history @12 (offset :UInt32, limit :UInt32, newestFirst :Bool)
+      -> (items :List(HistoryItem), total :UInt32);
   listUnspent @13 () -> (coins :List(Coin));
   freeze @14 (target :Text, frozen :Bool) -> ();   # address or "txid:vout"
 

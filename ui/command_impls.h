@@ -22,7 +22,7 @@ kj::Promise<int> cmd_password(CommandContext& ctx);
 kj::Promise<int> cmd_getbalance(CommandContext& ctx);
 kj::Promise<int> cmd_getunusedaddress(CommandContext& ctx);
 kj::Promise<int> cmd_listaddresses(CommandContext& ctx);
-kj::Promise<int> cmd_history(CommandContext& ctx);
+kj::Promise<int> cmd_history(CommandContext& ctx);  // ui/commands_history.cpp
 kj::Promise<int> cmd_listunspent(CommandContext& ctx);
 kj::Promise<int> cmd_freeze(CommandContext& ctx);
 kj::Promise<int> cmd_unfreeze(CommandContext& ctx);

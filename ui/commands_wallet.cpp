@@ -1,5 +1,6 @@
-// Wallet commands: balance, addresses, history, coins, payments. JSON shapes
-// follow Electrum-NMC's commands of the same names.
+// Wallet commands: balance, addresses, coins, payments (history is in
+// commands_history.cpp). JSON shapes follow Electrum-NMC's commands of the
+// same names.
 #include <iostream>
 
 #include "ui/command_impls.h"
@@ -120,40 +121,6 @@ kj::Promise<int> cmd_listaddresses(CommandContext& ctx) {
                       format_amount(a.getBalance()), a.getFrozen() ? "frozen" : ""});
     }
     std::cout << render_table({"ADDRESS", "KIND", "INDEX", "USED", "BALANCE", ""}, rows);
-    return kExitOk;
-  });
-}
-
-kj::Promise<int> cmd_history(CommandContext& ctx) {
-  if (!ctx.args.empty()) return usage("history");
-  auto req = ctx.wallet.historyRequest();
-  req.setOffset(0);
-  req.setLimit(0);  // all
-  return req.send().then([&ctx](auto&& r) {
-    if (ctx.json) {
-      Json txs = Json::array();
-      for (auto h : r.getItems()) {
-        txs.push_back({{"txid", h.getTxid().cStr()},
-                       {"height", h.getHeight()},
-                       {"timestamp", h.getTimestamp()},
-                       {"value", format_amount_json(h.getDelta())},
-                       {"fee", format_amount_json(h.getFee())},
-                       {"balance", format_amount_json(h.getBalance())},
-                       {"confirmations_verified", h.getVerified()},
-                       {"label", h.getLabel().cStr()}});
-      }
-      Json j;
-      j["transactions"] = txs;
-      print_json(j);
-      return kExitOk;
-    }
-    std::vector<std::vector<std::string>> rows;
-    for (auto h : r.getItems()) {
-      rows.push_back({h.getHeight() > 0 ? std::to_string(h.getHeight()) : "unconfirmed",
-                      h.getVerified() ? "yes" : "no", format_amount(h.getDelta()),
-                      format_amount(h.getBalance()), h.getTxid().cStr()});
-    }
-    std::cout << render_table({"HEIGHT", "VERIFIED", "AMOUNT", "BALANCE", "TXID"}, rows);
     return kExitOk;
   });
 }

@@ -24,6 +24,13 @@ TEST(KeyDecoder, DecodesArrowsTabsAndCharacters) {
   EXPECT_EQ(keys[0].ch, 'a');
 }
 
+TEST(KeyDecoder, PageUpAndDownButNotOtherTildeKeys) {
+  KeyDecoder d;
+  std::string in = "\x1b[5~\x1b[6~\x1b[15~\x1b[3~\x1b[65~";  // F5, Delete, junk: ignored
+  EXPECT_EQ(kinds(d.feed(in.data(), in.size())),
+            (std::vector<Key::Kind>{Key::kPageUp, Key::kPageDown}));
+}
+
 TEST(KeyDecoder, LoneEscapeIsEscapeAndSplitSequencesWait) {
   KeyDecoder d;
   EXPECT_EQ(kinds(d.feed("\x1b", 1)), std::vector<Key::Kind>{Key::kEscape});

@@ -84,12 +84,16 @@ void App::handle(const Key& k) {
     ++scroll_;
   } else if (k.kind == Key::kUp) {
     if (scroll_ > 0) --scroll_;
+  } else if (k.kind == Key::kPageDown || k.kind == Key::kPageUp) {
+    const size_t page = static_cast<size_t>(std::max(1, term_.size().rows - 8));
+    scroll_ = k.kind == Key::kPageDown ? scroll_ + page : scroll_ - std::min(scroll_, page);
   } else if (k.kind == Key::kChar && k.ch == 'r') {
     load_info();
     refresh();
   } else if (screen_ == Screen::kSend) {
     handle_send(k);  // the outcome screen: a key starts a new payment
   }
+  follow_history();
   if (quit_ && quit_fulfiller_) quit_fulfiller_->fulfill();
 }
 
@@ -137,17 +141,7 @@ void App::refresh() {
         fail(e, view_.error);
         redraw();
       }));
-  tasks_.add(ctx_.wallet.historyRequest().send().then(
-      [this](auto&& r) {
-        view_.history.clear();
-        for (auto h : r.getItems()) {
-          view_.history.push_back(
-              {h.getTxid(), h.getHeight(), h.getDelta(), h.getBalance(), h.getVerified()});
-        }
-        std::reverse(view_.history.begin(), view_.history.end());  // newest first
-        redraw();
-      },
-      [](kj::Exception&&) {}));
+  load_history(view_.history_first);
   tasks_.add(ctx_.wallet.listAddressesRequest().send().then(
       [this](auto&& r) {
         view_.addresses.clear();
@@ -170,6 +164,46 @@ void App::refresh() {
         redraw();
       },
       [](kj::Exception&&) {}));
+}
+
+// The history screen holds a window of kHistoryWindow items around where the
+// user is; the broker answers a page in O(page), so a 100,000-transaction
+// wallet scrolls as fast as a small one and the ui never holds it all.
+constexpr size_t kHistoryWindow = 400;
+
+void App::load_history(size_t first) {
+  const uint64_t id = ++history_request_;
+  auto req = ctx_.wallet.historyRequest();
+  req.setOffset(static_cast<uint32_t>(std::min<size_t>(first, UINT32_MAX)));
+  req.setLimit(kHistoryWindow);
+  req.setNewestFirst(true);
+  tasks_.add(req.send().then(
+      [this, id, first](auto&& r) {
+        if (id != history_request_) return;  // a later window was asked for
+        const size_t total = r.getTotal();
+        if (r.getItems().size() == 0 && first > 0 && total > 0) {
+          load_history(total > kHistoryWindow ? total - kHistoryWindow : 0);  // it shrank
+          return;
+        }
+        view_.history.clear();
+        for (auto h : r.getItems()) {
+          view_.history.push_back(
+              {h.getTxid(), h.getHeight(), h.getDelta(), h.getBalance(), h.getVerified()});
+        }
+        view_.history_first = first;
+        view_.history_total = total;
+        redraw();
+      },
+      [](kj::Exception&&) {}));
+}
+
+void App::follow_history() {
+  if (screen_ != Screen::kHistory) return;
+  if (view_.history_total > 0) scroll_ = std::min(scroll_, view_.history_total - 1);
+  const size_t visible = static_cast<size_t>(std::max(1, term_.size().rows));
+  const size_t end = view_.history_first + view_.history.size();
+  if (scroll_ < view_.history_first || (scroll_ + visible > end && end < view_.history_total))
+    load_history(scroll_ > kHistoryWindow / 2 ? scroll_ - kHistoryWindow / 2 : 0);
 }
 
 void App::on_progress(uint32_t height, uint32_t target, uint32_t pending) {

@@ -32,7 +32,11 @@ struct View {
     int64_t delta = 0, balance = 0;
     bool verified = false;
   };
+  // A window of the history, newest first: items [history_first,
+  // history_first + history.size()) of history_total, fetched a page at a
+  // time around where the user scrolls (App::follow_history).
   std::vector<Tx> history;
+  size_t history_first = 0, history_total = 0;
   struct Addr {
     std::string address;
     bool change = false, used = false, frozen = false;
@@ -83,6 +87,8 @@ class App {
   void handle(const Key& k);
   void handle_send(const Key& k);
   void refresh();
+  void load_history(size_t first);  // the window from `first` (newest first)
+  void follow_history();            // a new window when scroll_ nears its edge
   void load_info();
   void redraw();
   void draw_screen(Frame& f, int top, int bottom);
@@ -98,6 +104,7 @@ class App {
   KeyDecoder keys_;
   Screen screen_ = Screen::kBalance;
   size_t scroll_ = 0;
+  uint64_t history_request_ = 0;  // the latest window asked for; older answers are dropped
   View view_;
   SendState send_;
   bool quit_ = false;

@@ -55,6 +55,10 @@ std::vector<Key> KeyDecoder::feed(const char* data, size_t n) {
         case 'Z':
           key(Key::kBackTab);
           break;
+        case '~':  // ESC [ 5 ~ and ESC [ 6 ~: Page Up, Page Down
+          if (j == i + 3 && pending_[i + 2] == '5') key(Key::kPageUp);
+          if (j == i + 3 && pending_[i + 2] == '6') key(Key::kPageDown);
+          break;
         default:
           break;  // function keys and others: ignored
       }

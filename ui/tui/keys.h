@@ -1,5 +1,5 @@
 // Keys from the terminal's byte stream: printable characters, Enter, Tab,
-// Backspace, Escape, arrows, Shift-Tab and Ctrl-C, decoded from the VT100
+// Backspace, Escape, arrows, Page Up/Down, Shift-Tab and Ctrl-C, decoded from the VT100
 // sequences every terminal (and SSH) sends.
 #pragma once
 
@@ -20,7 +20,9 @@ struct Key {
     kDown,
     kLeft,
     kRight,
-    kCtrlC
+    kCtrlC,
+    kPageUp,
+    kPageDown
   };
   Kind kind = kChar;
   char ch = 0;  // for kChar: a printable ASCII character

@@ -85,16 +85,25 @@ void App::draw_screen(Frame& f, int top, int bottom) {
       f.line(top + 7, "  wallet: " + view_.wallet_state);
       break;
     }
-    case Screen::kHistory:
+    case Screen::kHistory: {
       for (const auto& h : view_.history) {
         rows.push_back(pad_left(h.height > 0 ? std::to_string(h.height) : "mempool", 8) + "  " +
                        pad_left(signed_amount(h.delta), 15) + "  " +
                        pad_left(format_amount(h.balance), 14) + "  " +
                        (h.height > 0 && !h.verified ? "unverified " : "") + h.txid);
       }
-      draw_list(f, top, bottom, "History (newest first)",
-                "  HEIGHT           AMOUNT         BALANCE  TXID", rows, scroll_);
+      // scroll_ counts from the newest of all; the rows are the window.
+      size_t in_window = scroll_ > view_.history_first ? scroll_ - view_.history_first : 0;
+      std::string title = "History (newest first)";
+      if (view_.history_total > 0)
+        title += "  " + std::to_string(std::min(scroll_ + 1, view_.history_total)) + " of " +
+                 std::to_string(view_.history_total);
+      draw_list(f, top, bottom, title, "  HEIGHT           AMOUNT         BALANCE  TXID", rows,
+                in_window);
+      if (view_.history_first + view_.history.size() >= view_.history_total)
+        scroll_ = view_.history_first + in_window;  // the end of the list is in the window
       break;
+    }
     case Screen::kAddresses:
       for (const auto& a : view_.addresses) {
         rows.push_back(pad(a.address, 46) + " " + pad(a.change ? "change" : "receive", 8) +
