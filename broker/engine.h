@@ -185,7 +185,9 @@ class WalletEngine {
   kj::Promise<void> sync_scripthash(chain::Bytes scripthash);
   struct FetchedTx;  // engine_sync.cpp
   kj::Promise<FetchedTx> fetch_tx(chain::Hash256 txid, int32_t height);
-  kj::Promise<void> subscribe_all(std::vector<AddressRecord> addrs);
+  // `window`: addresses synced at once (run_session's top level only, so the
+  // requests in flight stay bounded; nested discovery is one at a time).
+  kj::Promise<void> subscribe_all(std::vector<AddressRecord> addrs, size_t window = 1);
   void on_header(uint32_t height);
   void on_status(chain::Bytes scripthash);
   void drop_session(const std::string& why);
@@ -235,6 +237,11 @@ class WalletEngine {
   bool headers_busy_ = false;
   std::set<chain::Hash256> in_flight_;  // broadcasts of sends under way
   std::vector<kj::Own<kj::PromiseFulfiller<SyncStatus>>> waiters_;
+  // Bumped by each header chunk and address synced: synced() gives up only
+  // after two minutes without a step (a large first sync takes longer).
+  uint64_t sync_steps_ = 0;
+  kj::Promise<SyncStatus> wait_synced(std::shared_ptr<kj::ForkedPromise<SyncStatus>> done,
+                                      uint64_t seen);
   struct ErrorHandler : kj::TaskSet::ErrorHandler {
     WalletEngine* e = nullptr;
     void taskFailed(kj::Exception&& ex) override;
