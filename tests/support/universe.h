@@ -88,6 +88,10 @@ class Universe {
   // carries them instead (with the rest of the mempool): confirmed again at
   // another height.
   int reorg(int n, int remine_at = -1);
+  // Replaces this universe's chain with a copy of `other`'s (our mempool
+  // keeps only what still fits): a second Electrum server on the same chain,
+  // same genesis and blocks. Mine or reorg() either one afterwards to fork.
+  void copy_chain_from(const Universe& other);
   // Registers `name` for the universe's wallet ("someone else"): name_new,
   // 12 blocks, name_firstupdate, 1 block. Returns the firstupdate txid.
   std::string name_register(const std::string& name, const std::string& value);
