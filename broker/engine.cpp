@@ -72,6 +72,11 @@ WalletEngine::WalletEngine(kj::AsyncIoContext& io, Supervisor& sup, const Option
     }
   }
   status_.server = server_.host.empty() ? "" : server_.display();
+  if (!options_.crosscheck_server.empty()) {
+    crosscheck_server_ = parse_server(options_.crosscheck_server);
+    crosscheck_.server = crosscheck_server_.display();
+    crosscheck_.status = CrossCheckStatus::kPending;
+  }
 
   if (std::filesystem::exists(db_path_)) open_existing();
 }
@@ -163,7 +168,23 @@ kj::Promise<SyncStatus> WalletEngine::synced() {
   }
   auto paf = kj::newPromiseAndFulfiller<SyncStatus>();
   waiters_.push_back(kj::mv(paf.fulfiller));
-  return io_.provider->getTimer().timeoutAfter(120 * kj::SECONDS, kj::mv(paf.promise));
+  return wait_synced(std::make_shared<kj::ForkedPromise<SyncStatus>>(paf.promise.fork()),
+                     sync_steps_);
+}
+
+kj::Promise<SyncStatus> WalletEngine::wait_synced(
+    std::shared_ptr<kj::ForkedPromise<SyncStatus>> done, uint64_t seen) {
+  auto stalled = io_.provider->getTimer()
+                     .afterDelay(120 * kj::SECONDS)
+                     .then([this, done, seen]() -> kj::Promise<SyncStatus> {
+                       if (sync_steps_ == seen) {
+                         return ipc::make_exception(ErrorCode::kNetwork,
+                                                    "the sync with " + server_.display() +
+                                                        " made no progress for 2 minutes");
+                       }
+                       return wait_synced(done, sync_steps_);
+                     });
+  return done->addBranch().exclusiveJoin(kj::mv(stalled));
 }
 
 int32_t WalletEngine::confirmations(int32_t height) const {

@@ -20,6 +20,15 @@ namespace redoubt::broker {
 
 using namespace engine_detail;
 
+namespace {
+// Transactions of one history fetched at once (two requests each, pipelined
+// by netd on the one connection), and addresses synced at once by the first
+// discovery (each then nests one at a time): at most 8 x (1 + 2 x 25)
+// requests in flight, well under netd's 1,000.
+constexpr size_t kFetchWindow = 25;
+constexpr size_t kAddressWindow = 8;
+}  // namespace
+
 void WalletEngine::start_network() {
   if (!model_ || server_.host.empty()) return;
   session_.reset();
@@ -77,8 +86,14 @@ kj::Promise<void> WalletEngine::run_session() {
         status_.pending++;
         return sync_headers();
       })
-      .then([this] { return subscribe_all(model_->addresses()); })
-      .then([this] { return process_queue(); })
+      .then([this] {
+        // The tip cross-check (engine_crosscheck.cpp) runs alongside the
+        // address sync; "synced" waits for both, so no send starts unchecked.
+        auto checked = run_crosscheck().eagerlyEvaluate(nullptr);
+        return subscribe_all(model_->addresses(), kAddressWindow)
+            .then([this] { return process_queue(); })
+            .then([checked = kj::mv(checked)]() mutable { return kj::mv(checked); });
+      })
       .then([this] { return rebroadcast_local(); })
       .then([this] {
         status_.pending--;
@@ -151,22 +166,28 @@ kj::Promise<void> WalletEngine::sync_headers_from(int32_t from, int32_t back) {
             break;
         }
         status_.height = chain_->height();
+        ++sync_steps_;
         if (progress_) progress_(status_);
         return sync_headers_from(0, 0);
       });
 }
 
-kj::Promise<void> WalletEngine::subscribe_all(std::vector<AddressRecord> addrs) {
+kj::Promise<void> WalletEngine::subscribe_all(std::vector<AddressRecord> addrs, size_t window) {
   if (!session_ || addrs.empty()) return kj::READY_NOW;
-  AddressRecord a = addrs.back();
-  addrs.pop_back();
-  chain::Bytes sh = scripthash_of(a.script);
-  return session_->subscribe_scripthash(sh)
-      .then([this, sh](chain::Bytes status) -> kj::Promise<void> {
-        if (status.empty()) return kj::READY_NOW;  // never used
-        return sync_scripthash(sh);
-      })
-      .then([this, addrs = std::move(addrs)]() mutable { return subscribe_all(std::move(addrs)); });
+  const size_t n = std::min(addrs.size(), std::max<size_t>(window, 1));
+  auto batch = kj::heapArrayBuilder<kj::Promise<void>>(n);
+  for (size_t i = 0; i < n; ++i) {
+    chain::Bytes sh = scripthash_of(addrs.back().script);
+    addrs.pop_back();
+    batch.add(session_->subscribe_scripthash(sh).then(
+        [this, sh](chain::Bytes status) -> kj::Promise<void> {
+          if (status.empty()) return kj::READY_NOW;  // never used
+          return sync_scripthash(sh);
+        }));
+  }
+  return kj::joinPromises(batch.finish()).then([this, window, addrs = std::move(addrs)]() mutable {
+    return subscribe_all(std::move(addrs), window);
+  });
 }
 
 // A history entry's transaction, verified (hash, and merkle proof when
@@ -177,12 +198,6 @@ struct WalletEngine::FetchedTx {
   int32_t position = -1;
   bool verified = false;
 };
-
-namespace {
-// Transactions of one history fetched at once (two requests each, pipelined
-// by netd on the one connection; well under its 1,000 outstanding).
-constexpr size_t kFetchWindow = 50;
-}  // namespace
 
 kj::Promise<void> WalletEngine::sync_scripthash(chain::Bytes sh) {
   if (!session_) return kj::READY_NOW;
@@ -228,6 +243,7 @@ kj::Promise<void> WalletEngine::sync_scripthash(chain::Bytes sh) {
       .then(
           [this] {
             status_.pending--;
+            ++sync_steps_;
             maybe_synced();
           },
           [this](kj::Exception&& e) {
@@ -275,6 +291,7 @@ void WalletEngine::on_header(uint32_t height) {
   if (headers_busy_) return;
   status_.pending++;
   tasks_.add(sync_headers()
+                 .then([this] { return run_crosscheck(); })
                  .then([this] {
                    // Confirmations changed: refresh every used address.
                    kj::Promise<void> p = kj::READY_NOW;

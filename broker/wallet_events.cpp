@@ -69,9 +69,15 @@ void WalletEventHub::on_progress(const SyncStatus& st) {
                  b.unconfirmed != last_balance_.unconfirmed || b.frozen != last_balance_.frozen ||
                  b.locked_in_names != last_balance_.locked_in_names;
   std::vector<HistoryItem> fresh;
-  for (const auto& h : engine_->model().history()) {
-    std::string txid = chain::to_hex_reversed(h.txid);
-    if (seen_txids_.insert(txid).second && seen_init_) fresh.push_back(h);
+  // The walk is O(wallet): only when a transaction was added since the last.
+  const auto& model = engine_->model();
+  const std::pair<uint64_t, size_t> at{model.additions(), model.history_size()};
+  if (!seen_init_ || at != seen_at_) {
+    seen_at_ = at;
+    for (const auto& h : model.history()) {
+      std::string txid = chain::to_hex_reversed(h.txid);
+      if (seen_txids_.insert(txid).second && seen_init_) fresh.push_back(h);
+    }
   }
   seen_init_ = true;  // what was there at the first report is not "new"
   have_balance_ = true;

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "broker/engine.h"
@@ -42,6 +43,7 @@ class WalletEventHub {
   Balance last_balance_;
   std::set<std::string> seen_txids_;
   bool seen_init_ = false;
+  std::pair<uint64_t, size_t> seen_at_{};  // model additions and history size last walked
   struct Handler : kj::TaskSet::ErrorHandler {
     void taskFailed(kj::Exception&&) override {}
   } handler_;

@@ -323,6 +323,7 @@ ApplyResult WalletModel::apply_transaction(const chain::Transaction& tx, int32_t
   for (const auto& op : coins_changed) count_coin(balance_, op, +1);
   reindex(txid);
   reindex_spenders(txid);  // their inputs' values may be known only now
+  if (res.is_new) ++additions_;
   for (const auto& n : put_names) res.names_changed.push_back(n.name);
   for (const auto& n : removed_names) res.names_changed.push_back(n);
   if (confirmed) {

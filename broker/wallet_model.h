@@ -103,6 +103,9 @@ class WalletModel {
   std::vector<HistoryItem> history_page(size_t offset, size_t limit,
                                         bool newest_first = false) const;
   size_t history_size() const { return history_.size(); }
+  // Counts transactions added (new to the model) since it was loaded: when it
+  // has not moved, history() holds no transaction that was not there before.
+  uint64_t additions() const { return additions_; }
   // Our unspent outputs (not spent by any known transaction, mempool and
   // local ones included), annotated for coin selection.
   std::vector<Coin> coins() const;
@@ -166,6 +169,7 @@ class WalletModel {
   void count_coin(Balance& b, const chain::OutPoint& op, int sign) const;
   HistoryIndex history_;
   Balance balance_;
+  uint64_t additions_ = 0;
 };
 
 }  // namespace redoubt::broker

@@ -2,8 +2,12 @@
 // --offset [--newest-first]` returns exactly the slice of the full history
 // (the same transactions, heights and running balances), counted from the
 // oldest or from the newest, with the total; bad paging options are a usage
-// error.
+// error. On a 1,000-transaction wallet (tests/support/bulk_wallet.h), the
+// interactive history screen pages deep past its first window and shows the
+// same transaction there as `history --newest-first --offset`.
+#include "tests/e2e/bulk_sync.h"
 #include "tests/e2e/e2e_driver.h"
+#include "tests/e2e/tui_driver.h"
 
 namespace redoubt::test {
 namespace {
@@ -87,6 +91,43 @@ TEST_F(HistoryPaging, LimitAndOffsetReturnTheRightSliceWithRunningBalances) {
     Result u = r({"history", "--limit", bad});
     EXPECT_EQ(u.rc, 2) << "--limit '" << bad << "': " << u.out << u.err;
   }
+}
+
+TEST_F(HistoryPaging, TheInteractiveScreenFetchesPagesDeepInALargeHistory) {
+  testsupport::BulkWalletSpec spec;
+  spec.transactions = 1000;
+  spec.addresses = 200;
+  spec.txs_per_block = 200;
+  auto bulk = testsupport::build_bulk_wallet(
+      universe(), testsupport::electrum_segwit_account(kBulkPhrase), spec);
+  BulkSync s = bulk_sync(endpoints(), wallet_);
+  ASSERT_TRUE(s.error.empty()) << s.error;
+  ASSERT_EQ(s.transactions, 1000);
+
+  // The whole history, through pages, ends at the wallet's balance.
+  const Json all = history();
+  ASSERT_EQ(all.size(), 1000u);
+  EXPECT_EQ(sat(all[999]["balance"]), bulk.balance);
+
+  PtySession t({bin("redoubt"), "--datadir", wallet_, "--network", "regtest", "--proxy",
+                "unix:" + endpoints().socks, "--server", kServer},
+               24, 160);
+  ASSERT_TRUE(t.wait_text("100%  |")) << t.screen().text();  // synced: keys are read now
+  t.type("2");
+  ASSERT_TRUE(t.wait_text("1 of 1000")) << t.screen().text();
+  EXPECT_TRUE(t.screen().contains(all[999]["txid"].get<std::string>())) << "newest at the top";
+  // 40 pages of 16 rows: row 641 from the newest, past the first window (400).
+  for (int i = 0; i < 40; ++i) t.type("\x1b[6~");
+  ASSERT_TRUE(t.wait_text("641 of 1000")) << t.screen().text();
+  const std::string txid = all[999 - 640]["txid"];
+  ASSERT_TRUE(t.wait_text(txid)) << t.screen().text();
+  // It is the first row of the list (under the title and the column header).
+  EXPECT_NE(t.screen().row(4).find(txid), std::string::npos) << t.screen().text();
+  Json p = page({"--newest-first", "--offset", "640", "--limit", "1"});
+  ASSERT_EQ(p["transactions"].size(), 1u);
+  EXPECT_EQ(p["transactions"][0]["txid"], txid);
+  t.type("q");
+  EXPECT_EQ(t.wait_exit(), 0);
 }
 
 }  // namespace

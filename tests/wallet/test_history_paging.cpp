@@ -352,5 +352,17 @@ TEST_F(Paging, AReorgMovesTransactionsToTheEndAndRecomputesRunningBalances) {
   check("after the reorg");
 }
 
+TEST_F(Paging, AdditionsCountNewTransactionsOnly) {
+  chain::Transaction a = receive();
+  const uint64_t before = w->additions();
+  w->apply_transaction(a, kUnconfirmedHeight, -1, false, false, 1);
+  EXPECT_EQ(w->additions(), before + 1);
+  w->apply_transaction(a, 7, 0, true, false, 2);  // a confirmation is not an addition
+  w->rollback_above(5);
+  EXPECT_EQ(w->additions(), before + 1);
+  w->apply_transaction(receive(), 8, 0, true, false, 3);
+  EXPECT_EQ(w->additions(), before + 2);
+}
+
 }  // namespace
 }  // namespace redoubt::broker
