@@ -78,6 +78,16 @@ std::string check_server(std::string_view v) {
   return {};
 }
 
+// A second server to cross-check the tip with (broker/crosscheck.h): none
+// (the default) or HOST:PORT:s|t; "auto" would let the built-in list pick
+// a server the user never chose, so it is not offered.
+std::string check_crosscheck_server(std::string_view v) {
+  if (v == "none") return {};
+  if (v == "auto" || !check_server(v).empty())
+    return "use none or HOST:PORT:s|t (s for TLS, t for plain TCP)";
+  return {};
+}
+
 std::string check_datadir(std::string_view v) {
   if (v == "auto") return {};
   if (v.front() != '/') return "must be an absolute path (or auto)";
@@ -113,9 +123,13 @@ struct KeySpec {
 };
 
 const KeySpec kKeys[] = {
-    {"network", "mainnet", check_network},  {"datadir", "auto", check_datadir},
-    {"proxy", "auto", check_proxy},         {"server", "auto", check_server},
-    {"anonymity_mode", "on", check_on_off}, {"fee_rate", "auto", check_fee_rate},
+    {"network", "mainnet", check_network},
+    {"datadir", "auto", check_datadir},
+    {"proxy", "auto", check_proxy},
+    {"server", "auto", check_server},
+    {"anonymity_mode", "on", check_on_off},
+    {"fee_rate", "auto", check_fee_rate},
+    {"crosscheck_server", "none", check_crosscheck_server},
 };
 
 const KeySpec* find_key(std::string_view k) {

@@ -72,6 +72,11 @@ WalletEngine::WalletEngine(kj::AsyncIoContext& io, Supervisor& sup, const Option
     }
   }
   status_.server = server_.host.empty() ? "" : server_.display();
+  if (!options_.crosscheck_server.empty()) {
+    crosscheck_server_ = parse_server(options_.crosscheck_server);
+    crosscheck_.server = crosscheck_server_.display();
+    crosscheck_.status = CrossCheckStatus::kPending;
+  }
 
   if (std::filesystem::exists(db_path_)) open_existing();
 }

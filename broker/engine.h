@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "broker/crosscheck.h"
 #include "broker/header_chain.h"
 #include "broker/netd_link.h"
 #include "broker/options.h"
@@ -167,6 +168,9 @@ class WalletEngine {
   void forget_held(const chain::Hash256& txid);
   void forget_all_held();
   std::string fresh_receive_address();
+  // The cross-check of our tip with the second server (engine_crosscheck.cpp):
+  // this run's outcome, else the one remembered from an earlier run.
+  CrossCheckReport crosscheck() const;
 
  private:
   struct Pending;
@@ -206,6 +210,12 @@ class WalletEngine {
   kj::Promise<chain::Hash256> broadcast_isolated(const chain::Bytes& raw, std::string stream_id);
   int32_t confirmations(int32_t height) const;
   void open_existing();
+  // Asks the second server (own isolated stream) for its tip and judges it;
+  // never fails: unreachable is an outcome (engine_crosscheck.cpp).
+  kj::Promise<void> run_crosscheck();
+  void record_crosscheck(CrossCheckReport r);
+  // Refuses (E8) anything that would broadcast while the servers disagree.
+  void require_undisputed_tip() const;
 
   kj::AsyncIoContext& io_;
   Supervisor& sup_;
@@ -218,6 +228,8 @@ class WalletEngine {
   std::unique_ptr<HeaderChain> chain_;
   std::unique_ptr<WalletModel> model_;
   ServerAddress server_;
+  ServerAddress crosscheck_server_;  // host empty: none configured
+  CrossCheckReport crosscheck_;      // this run's outcome
   std::unique_ptr<ServerSession> session_;
   std::shared_ptr<SessionListener> listener_;
   SyncStatus status_;

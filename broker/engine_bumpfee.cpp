@@ -15,6 +15,10 @@ using namespace engine_detail;
 kj::Promise<SendOutcome> WalletEngine::bump_fee(std::string txid_hex, int64_t rate,
                                                 chain::Bytes password) {
   auto& m = model();
+  if (crosscheck_.this_run && crosscheck_.status == CrossCheckStatus::kDisagree) {
+    wipe(password);
+    require_undisputed_tip();
+  }
   chain::Hash256 txid = guarded([&] { return chain::hash_from_hex_reversed(txid_hex); });
   auto rec = m.transaction(txid);
   if (!rec) {

@@ -226,6 +226,7 @@ std::vector<NameView> WalletEngine::name_list() {
 
 kj::Promise<SendOutcome> WalletEngine::name_new(NameRequest req, bool autoregister) {
   model();
+  require_undisputed_tip();
   guarded([&] {
     chain::check_name_op(
         {chain::NameOpType::kNameFirstUpdate, req.name, req.value, chain::Bytes(20, 0), {}});
@@ -320,6 +321,7 @@ kj::Promise<SendOutcome> WalletEngine::name_new(NameRequest req, bool autoregist
 
 kj::Promise<SendOutcome> WalletEngine::name_firstupdate(NameRequest req) {
   model();
+  require_undisputed_tip();
   auto signer = sup_.signer();
   // Each name_new coin's salt comes from the key of its own address, so
   // keyd is asked once per candidate; the one whose commitment matches is
@@ -370,6 +372,7 @@ kj::Promise<SendOutcome> WalletEngine::name_firstupdate(NameRequest req) {
 
 kj::Promise<SendOutcome> WalletEngine::name_update(NameRequest req) {
   auto& m = model();
+  require_undisputed_tip();
   auto coin = m.name_coin(req.name);
   if (!coin) ipc::fail(ErrorCode::kUsage, "that name is not in this wallet");
   auto ns = chain::decode_name_script(coin->script_pubkey);

@@ -42,6 +42,7 @@ kj::Promise<chain::Hash256> WalletEngine::broadcast_isolated(const chain::Bytes&
   if (server_.host.empty()) {
     ipc::fail(ErrorCode::kNetwork, "no server configured: give --server HOST:PORT:s");
   }
+  require_undisputed_tip();  // every broadcast comes through here
   if (stream_id.empty()) stream_id = random_stream_id("broadcast-");
   auto listener = std::make_shared<SessionListener>();
   auto pinned = store_->pinned_certificate(server_key()).value_or(chain::Bytes{});
@@ -195,6 +196,8 @@ kj::Promise<SendOutcome> WalletEngine::sign_transaction(chain::Bytes unsigned_tx
 
 kj::Promise<SendOutcome> WalletEngine::pay(PayRequest req) {
   model();
+  // Before keyd is asked for anything (broadcast_isolated checks again).
+  if (req.broadcast && !req.unsigned_only) require_undisputed_tip();
   std::vector<Destination> dests;
   guarded([&] {
     for (const auto& [addr, sat] : req.outputs) {

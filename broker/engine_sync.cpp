@@ -86,8 +86,14 @@ kj::Promise<void> WalletEngine::run_session() {
         status_.pending++;
         return sync_headers();
       })
-      .then([this] { return subscribe_all(model_->addresses(), kAddressWindow); })
-      .then([this] { return process_queue(); })
+      .then([this] {
+        // The tip cross-check (engine_crosscheck.cpp) runs alongside the
+        // address sync; "synced" waits for both, so no send starts unchecked.
+        auto checked = run_crosscheck().eagerlyEvaluate(nullptr);
+        return subscribe_all(model_->addresses(), kAddressWindow)
+            .then([this] { return process_queue(); })
+            .then([checked = kj::mv(checked)]() mutable { return kj::mv(checked); });
+      })
       .then([this] { return rebroadcast_local(); })
       .then([this] {
         status_.pending--;
@@ -285,6 +291,7 @@ void WalletEngine::on_header(uint32_t height) {
   if (headers_busy_) return;
   status_.pending++;
   tasks_.add(sync_headers()
+                 .then([this] { return run_crosscheck(); })
                  .then([this] {
                    // Confirmations changed: refresh every used address.
                    kj::Promise<void> p = kj::READY_NOW;

@@ -64,6 +64,7 @@ int main(int argc, char** argv) {
 
   broker::BrokerContext ctx;
   std::string cli_server, cli_proxy;
+  std::string cli_crosscheck_given;  // --crosscheck-server on this command line
   broker::Config config_files;
   const auto config_paths =
       broker::ConfigPaths::standard(getenv("XDG_CONFIG_HOME"), getenv("HOME"));
@@ -79,6 +80,7 @@ int main(int argc, char** argv) {
         broker::parse_options(argc, argv, getenv("HOME"), getenv("XDG_DATA_HOME"),
                               config_files["network"].value, config_files["datadir"].value);
     cli_server = ctx.options.server;  // what this command line itself named
+    cli_crosscheck_given = ctx.options.crosscheck_server;
     cli_proxy = ctx.options.proxy;
     // The command line is the last layer: record what it set, so that
     // `getconfig` tells where each effective value came from.
@@ -90,6 +92,11 @@ int main(int argc, char** argv) {
     if (!ctx.options.proxy.empty())
       broker::set_config(config_files, "proxy", ctx.options.proxy, "command line");
     if (ctx.options.proxy.empty()) ctx.options.proxy = broker::explicit_proxy(config_files);
+    if (!ctx.options.crosscheck_server.empty())
+      broker::set_config(config_files, "crosscheck_server", ctx.options.crosscheck_server,
+                         "command line");
+    ctx.options.crosscheck_server = config_files["crosscheck_server"].value;
+    if (ctx.options.crosscheck_server == "none") ctx.options.crosscheck_server.clear();
     const std::string& server = config_files["server"].value;
     if (ctx.options.server.empty() && server != "auto") ctx.options.server = server;
     ctx.options.anonymity = config_files["anonymity_mode"].value != "off";
@@ -135,6 +142,17 @@ int main(int argc, char** argv) {
     if (daemon_mode) {
       listener = std::make_unique<broker::DaemonListener>(socket);
     } else if (int sock = broker::connect_daemon(socket); sock >= 0) {
+      if (!cli_crosscheck_given.empty()) {
+        // The daemon's engine cross-checks with the server it was started
+        // with; a client's choice (even "none", the override) would be
+        // silently ignored.
+        close(sock);
+        fprintf(stderr,
+                "redoubt: --crosscheck-server applies to the daemon's own sync: run 'redoubt "
+                "stop', then start the daemon with --crosscheck-server %s\n",
+                cli_crosscheck_given.c_str());
+        return ui::kExitUsage;
+      }
       broker::ClientRequest req;
       req.command = cmd;
       req.json = ctx.options.json;

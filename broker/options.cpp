@@ -71,6 +71,8 @@ Options parse_options(int argc, const char* const* argv, const char* env_home,
       o.server = value(i, "--server");
     } else if (is(a, "--password-fd")) {
       o.password_fd = fd_number(value(i, "--password-fd"));
+    } else if (is(a, "--crosscheck-server")) {
+      o.crosscheck_server = value(i, "--crosscheck-server");
     } else if (is(a, "--child-dir")) {
       o.child_dir = value(i, "--child-dir");
     } else if (a == "--") {

@@ -24,6 +24,7 @@ struct Options {
   bool json = false;
   std::string proxy;                 // "" = automatic (see docs/architecture.md)
   std::string server;                // HOST:PORT:s|t, "" = built-in list
+  std::string crosscheck_server;     // HOST:PORT:s|t to cross-check the tip with; "" none
   std::string child_dir;             // where the children live; "" = next to us / libexecdir
   bool anonymity = true;             // automatic coin control for names (config anonymity_mode)
   bool datadir_given = false;        // --datadir or the config's datadir (not the default)

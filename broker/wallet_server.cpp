@@ -125,6 +125,16 @@ kj::Promise<void> WalletServer::getInfo(GetInfoContext context) {
                                                      : " (" + st.error + ")"));
       info.setSyncHeight(static_cast<uint32_t>(std::max(0, st.height)));
       info.setServerHeight(static_cast<uint32_t>(std::max(0, st.server_height)));
+      CrossCheckReport cc = engine->crosscheck();
+      auto ci = info.initCrosscheck();
+      ci.setServer(cc.server);
+      ci.setStatus(crosscheck_status_name(cc.status));
+      ci.setHeight(cc.height);
+      ci.setServerHeight(cc.server_height);
+      ci.setForkHeight(cc.fork_height);
+      ci.setCheckedAt(cc.checked_at);
+      ci.setThisRun(cc.this_run);
+      ci.setDetail(cc.detail);
     }
     auto procs = info.initProcesses(1 + kRoleCount);
     procs[0].setRole("broker");

@@ -22,11 +22,28 @@ const EVP_MD* ripemd_md() {
   return md;
 }
 
+// Fetched once: OpenSSL 3's one-shot SHA256() fetches the algorithm (under a
+// global lock) on every call, which doubled the cost of a 64-byte hash (the
+// merkle and header hashing of a sync).
+const EVP_MD* sha256_md() {
+  static const EVP_MD* md = [] {
+    const EVP_MD* m = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    if (m == nullptr) throw ChainError("OpenSSL provides no SHA-256");
+    return m;
+  }();
+  return md;
+}
+
 }  // namespace
 
 Hash256 sha256(ByteSpan data) {
   Hash256 out;
-  SHA256(data.data(), data.size(), out.data());
+  unsigned int len = 0;
+  // EVP_Digest frees (and wipes) its context: nothing of `data` stays behind.
+  if (EVP_Digest(data.data(), data.size(), out.data(), &len, sha256_md(), nullptr) != 1 ||
+      len != out.size()) {
+    throw ChainError("SHA-256 failed");
+  }
   return out;
 }
 
@@ -65,8 +82,8 @@ Bytes pbkdf2_sha512(ByteSpan password, ByteSpan salt, uint32_t iterations, size_
   Bytes out(out_len);
   if (PKCS5_PBKDF2_HMAC(reinterpret_cast<const char*>(password.data()),
                         static_cast<int>(password.size()), salt.data(),
-                        static_cast<int>(salt.size()), static_cast<int>(iterations),
-                        EVP_sha512(), static_cast<int>(out_len), out.data()) != 1) {
+                        static_cast<int>(salt.size()), static_cast<int>(iterations), EVP_sha512(),
+                        static_cast<int>(out_len), out.data()) != 1) {
     throw ChainError("PBKDF2 failed");
   }
   return out;

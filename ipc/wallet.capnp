@@ -24,6 +24,19 @@ struct TreeInfo {
   server @6 :Text;
   syncHeight @7 :UInt32;
   serverHeight @8 :UInt32;
+  crosscheck @9 :CrossCheckInfo;
+}
+
+# The tip cross-check with a second server (broker/crosscheck.h).
+struct CrossCheckInfo {
+  server @0 :Text;              # "" when none is configured
+  status @1 :Text;              # off | pending | agree | behind | disagree | unreachable | invalid
+  height @2 :Int32;             # our verified tip when checked
+  serverHeight @3 :Int32;       # the second server's claimed tip
+  forkHeight @4 :Int32;         # on disagree: where the blocks differ; else -1
+  checkedAt @5 :Int64;          # unix time; 0: never
+  thisRun @6 :Bool;             # false: remembered from an earlier run
+  detail @7 :Text;
 }
 
 # The command line as the user typed it, handed to the ui over IPC so it never

@@ -34,6 +34,21 @@ Json info_json(ipc::schema::TreeInfo::Reader info) {
   j["server"] = info.getServer().cStr();
   j["sync_height"] = info.getSyncHeight();
   j["server_height"] = info.getServerHeight();
+  {
+    auto c = info.getCrosscheck();
+    Json cc;
+    cc["status"] = c.getStatus().size() > 0 ? c.getStatus().cStr() : "off";
+    if (c.getServer().size() > 0) {
+      cc["server"] = c.getServer().cStr();
+      cc["height"] = c.getHeight();
+      cc["server_height"] = c.getServerHeight();
+      if (c.getForkHeight() >= 0) cc["fork_height"] = c.getForkHeight();
+      cc["checked_at"] = c.getCheckedAt();
+      cc["this_run"] = c.getThisRun();
+      cc["detail"] = c.getDetail().cStr();
+    }
+    j["crosscheck"] = cc;
+  }
   Json procs = Json::array();
   for (auto p : info.getProcesses()) {
     Json e;
@@ -64,6 +79,13 @@ void print_info(ipc::schema::TreeInfo::Reader info, bool json, bool one_line = f
             << ", data in " << info.getDatadir().cStr() << "\n"
             << "wallet: " << info.getWalletState().cStr() << "\n";
   if (info.getProxy().size() > 0) std::cout << "proxy:  " << info.getProxy().cStr() << "\n";
+  if (auto c = info.getCrosscheck(); c.getServer().size() > 0) {
+    std::cout << "cross-check: " << c.getServer().cStr() << ": " << c.getStatus().cStr();
+    if (c.getCheckedAt() > 0)
+      std::cout << " at height " << c.getHeight() << " (" << c.getDetail().cStr()
+                << (c.getThisRun() ? "" : "; an earlier run") << ")";
+    std::cout << "\n";
+  }
   std::vector<std::vector<std::string>> rows;
   for (auto p : info.getProcesses()) {
     auto c = p.getInfo().getConfinement();
@@ -130,6 +152,7 @@ kj::Promise<int> cmd_help(CommandContext& ctx) {
   }
   std::cout << "usage: redoubt [--datadir DIR] [--network mainnet|testnet|regtest] [--json]\n"
                "               [--proxy unix:PATH|socks5:HOST:PORT|none] [--server HOST:PORT:s|t]\n"
+               "               [--crosscheck-server HOST:PORT:s|t|none]\n"
                "               [--password-fd N] COMMAND [ARGS]\n"
                "       redoubt daemon | stop   (commands then run through the daemon)\n";
   std::map<std::string, std::vector<const Command*>> groups;

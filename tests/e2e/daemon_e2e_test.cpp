@@ -504,5 +504,18 @@ TEST_F(DaemonE2E, PasswordFdInOneShotAndDaemonMode) {
   EXPECT_NE(reap_daemon(), -1);
 }
 
+// The daemon cross-checks with the server it was started with: a client's
+// --crosscheck-server (even "none", the override) is refused, not ignored.
+TEST_F(DaemonE2E, ClientCrossCheckServerIsRefusedWithWhatToDo) {
+  create();
+  start_daemon();
+  Result c = r({"--crosscheck-server", "none", "getinfo"});
+  EXPECT_EQ(c.rc, 2) << c.err;
+  EXPECT_NE(c.err.find("--crosscheck-server applies to the daemon"), std::string::npos) << c.err;
+  EXPECT_EQ(r({"getinfo"}).rc, 0);
+  EXPECT_EQ(r({"stop"}).rc, 0);
+  EXPECT_NE(reap_daemon(), -1);
+}
+
 }  // namespace
 }  // namespace redoubt::test

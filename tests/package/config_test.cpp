@@ -9,6 +9,7 @@
 #include <string>
 
 #include "broker/config.h"
+#include "broker/options.h"
 
 namespace fs = std::filesystem;
 using redoubt::broker::Config;
@@ -212,6 +213,37 @@ TEST(UpdateConfigText, ReplacesInPlaceAppendsAndValidates) {
   EXPECT_THROW(update_config_text("", "proxy", "unix:/a\nserver = evil:1:t", "f"), ConfigError);
   // A broken file is not silently rewritten.
   EXPECT_THROW(update_config_text("garbage\n", "proxy", "auto", "f"), ConfigError);
+}
+
+}  // namespace
+
+namespace {
+
+// crosscheck_server: none (the default) or one Electrum server string; the
+// command line's --crosscheck-server is parsed with the other global options.
+TEST(ConfigCrossCheck, KeyValidatesAndOptionParses) {
+  Config c = redoubt::broker::default_config();
+  EXPECT_EQ(c.at("crosscheck_server").value, "none");
+  auto set = [&](const std::string& v) -> std::string {
+    try {
+      redoubt::broker::set_config(c, "crosscheck_server", v, "t");
+    } catch (const ConfigError& e) {
+      return e.what();
+    }
+    return "";
+  };
+  EXPECT_EQ(set("second.onion:50001:t"), "");
+  EXPECT_EQ(c.at("crosscheck_server").value, "second.onion:50001:t");
+  EXPECT_EQ(set("none"), "");
+  EXPECT_NE(set("auto"), "");  // never a server the user did not choose
+  EXPECT_NE(set("host:50001"), "");
+  EXPECT_NE(set("host:0:s"), "");
+  EXPECT_EQ(redoubt::broker::update_config_text("", "crosscheck_server", "b.onion:50002:s", "f"),
+            "crosscheck_server = b.onion:50002:s\n");
+  const char* argv[] = {"redoubt", "--crosscheck-server=b.onion:50001:t", "getinfo"};
+  auto o = redoubt::broker::parse_options(3, argv, "/home/u", nullptr);
+  EXPECT_EQ(o.crosscheck_server, "b.onion:50001:t");
+  ASSERT_EQ(o.command.size(), 1u);
 }
 
 }  // namespace

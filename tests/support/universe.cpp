@@ -236,6 +236,17 @@ int Universe::reorg(int n) {
   return h;
 }
 
+void Universe::copy_chain_from(const Universe& other) {
+  {
+    std::scoped_lock lk(mu_, other.mu_);
+    chain_ = other.chain_;
+    orphaned_name_history_ = other.orphaned_name_history_;
+    mempool_.resync(chain_);
+    changed();
+  }
+  if (electrum_) electrum_->notify_changed();
+}
+
 std::string Universe::name_register(const std::string& name, const std::string& value) {
   std::string txid;
   {

@@ -85,6 +85,10 @@ class Universe {
   // Replaces the top n blocks with n+1 new empty blocks; their transactions
   // go back to the mempool (those still valid). Returns the new height.
   int reorg(int n);
+  // Replaces this universe's chain with a copy of `other`'s (our mempool
+  // keeps only what still fits): a second Electrum server on the same chain,
+  // same genesis and blocks. Mine or reorg() either one afterwards to fork.
+  void copy_chain_from(const Universe& other);
   // Registers `name` for the universe's wallet ("someone else"): name_new,
   // 12 blocks, name_firstupdate, 1 block. Returns the firstupdate txid.
   std::string name_register(const std::string& name, const std::string& value);
