@@ -410,6 +410,20 @@ std::vector<Hash256> WalletModel::local_unconfirmed() const {
   return out;
 }
 
+std::vector<AddressId> WalletModel::addresses_awaiting_confirmation() const {
+  std::set<AddressId> ids;
+  auto note = [&](const chain::OutPoint& op) {
+    auto it = outputs_.find(op);
+    if (it != outputs_.end() && it->second.address_id) ids.insert(*it->second.address_id);
+  };
+  for (const auto& [txid, s] : txs_) {
+    if (s.rec.height > 0 && s.rec.verified) continue;
+    for (uint32_t i = 0; i < s.n_outputs; ++i) note({txid, i});
+    for (const auto& in : s.inputs) note(in);
+  }
+  return {ids.begin(), ids.end()};
+}
+
 std::optional<DroppedTx> WalletModel::dropped(const Hash256& txid) const {
   return store_.dropped_transaction(txid);
 }

@@ -86,6 +86,10 @@ class WalletModel {
   std::optional<DroppedTx> dropped(const chain::Hash256& txid) const;
   // Transactions made here that no server has listed yet, unconfirmed.
   std::vector<chain::Hash256> local_unconfirmed() const;
+  // Our addresses a transaction not yet confirmed with a verified proof pays
+  // or spends from: the only histories a new block can change without the
+  // server announcing a new status (sorted, each once). O(transactions).
+  std::vector<AddressId> addresses_awaiting_confirmation() const;
 
   void set_address_frozen(AddressId id, bool frozen);
   void set_coin_frozen(const chain::OutPoint& op, bool frozen);
