@@ -169,6 +169,9 @@ class WalletModel {
   int64_t delta_of(const TxState& s) const;
   void reindex(const chain::Hash256& txid);           // recomputes its key and delta
   void reindex_spenders(const chain::Hash256& txid);  // of its outputs
+  // A spender seen before this transaction had an unknown fee; with every
+  // input's value known now, it is computed and stored.
+  void fill_spender_fees(const chain::Hash256& txid);
   // Adds (sign +1) or takes out (-1) what a coin counts for in `b`.
   void count_coin(Balance& b, const chain::OutPoint& op, int sign) const;
   HistoryIndex history_;

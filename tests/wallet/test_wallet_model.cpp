@@ -70,6 +70,23 @@ struct Model : ::testing::Test {
   }
 };
 
+// A send found (in its change address's history) before the receive that
+// funded it: its fee is unknown until the parent arrives, then computed and
+// stored.
+TEST_F(Model, AFeeUnknownUntilTheParentArrivesIsFilledIn) {
+  auto fund = incoming(1, {{kCoinSat, receive_script(0)}});
+  auto pay = spend({{fund.txid(), 0}},
+                   {{kCoinSat / 2, change_script(0)}, {kCoinSat / 2 - 1234, receive_script(5)}});
+  w->apply_transaction(pay, 11, 1, true);
+  EXPECT_FALSE(w->transaction(pay.txid())->fee);
+  w->apply_transaction(fund, 10, 1, true);
+  ASSERT_TRUE(w->transaction(pay.txid())->fee);
+  EXPECT_EQ(*w->transaction(pay.txid())->fee, 1234);
+  reopen();
+  ASSERT_TRUE(w->transaction(pay.txid())->fee);
+  EXPECT_EQ(*w->transaction(pay.txid())->fee, 1234);
+}
+
 // What a new block makes the engine refresh: the addresses of transactions
 // not yet confirmed with a proof (paid to, or spent from), and nothing else.
 TEST_F(Model, AddressesAwaitingConfirmationAreThoseOfUnprovenTransactions) {
