@@ -145,6 +145,7 @@ Selection select_coins(const std::vector<Coin>& coins, const Groupings& groups,
   // One whole group if any suffices: the smallest sufficient one of the most
   // preferred tier (spending a single group creates no new link).
   std::vector<const Bucket*> order;
+  order.reserve(buckets.size());
   for (const auto& b : buckets) order.push_back(&b);
   std::sort(order.begin(), order.end(), [](const Bucket* a, const Bucket* b) {
     return a->tier != b->tier ? a->tier < b->tier : a->value < b->value;

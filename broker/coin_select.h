@@ -69,11 +69,9 @@ struct Exclusion {
 class SelectionError : public WalletError {
  public:
   enum class Kind { kInsufficientFunds, kFeeTooHigh };
-  SelectionError(Kind kind, int64_t missing, std::vector<Exclusion> excluded, std::string msg)
-      : WalletError(std::move(msg)),
-        kind_(kind),
-        missing_(missing),
-        excluded_(std::move(excluded)) {}
+  SelectionError(Kind kind, int64_t missing, std::vector<Exclusion> excluded,
+                 const std::string& msg)
+      : WalletError(msg), kind_(kind), missing_(missing), excluded_(std::move(excluded)) {}
   Kind kind() const { return kind_; }
   int64_t missing() const { return missing_; }
   const std::vector<Exclusion>& excluded() const { return excluded_; }

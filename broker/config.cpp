@@ -22,7 +22,7 @@ namespace fs = std::filesystem;
 
 // Limits: a configuration file is a few lines; anything this large is a
 // mistake (or an attack on the parser), not configuration.
-constexpr size_t kMaxFileBytes = 64 * 1024;
+constexpr size_t kMaxFileBytes = size_t{64} * 1024;
 constexpr size_t kMaxLineBytes = 4096;
 
 bool is_blank(char c) {

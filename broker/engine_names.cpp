@@ -261,7 +261,10 @@ kj::Promise<SendOutcome> WalletEngine::name_new(NameRequest req, bool autoregist
       })
       .then([this, signer, req, autoregister,
              name_address](std::pair<int64_t, chain::Bytes> rs) mutable {
-        auto [rate, salt] = rs;
+        // Not a structured binding: lambdas below capture salt (clang before
+        // 16 cannot capture bindings, and clang-tidy parses with it).
+        const int64_t rate = rs.first;
+        chain::Bytes salt = std::move(rs.second);
         BuildOptions opt = build_options(rate);
         if (!req.identifier.empty()) opt.identifier_names = names_in_scope(*store_, req.identifier);
         BuiltTx built = guarded([&] {

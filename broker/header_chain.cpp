@@ -40,7 +40,7 @@ constexpr std::array<Checkpoint, 1> kRegtestCheckpoints = {{
 // namecoind: a header's time must exceed the median of the previous 11
 // (BIP113's median-time-past) and be at most 2 hours in the future.
 constexpr size_t kMedianTimeSpan = 11;
-constexpr int64_t kMaxFutureBlockTime = 2 * 60 * 60;
+constexpr int64_t kMaxFutureBlockTime = int64_t{2} * 60 * 60;
 
 Hash256 work_bytes(const Uint256& w) {
   return w.to_le_bytes();
@@ -275,7 +275,7 @@ ConnectResult HeaderChain::connect(int32_t start, const std::vector<Bytes>& raws
     return r;  // otherwise kNoChange: ours has at least as much work
   }
   store_.replace_headers_from(fork + 1, out);
-  facts_.resize(static_cast<size_t>(fork + 1));
+  facts_.resize(static_cast<size_t>(fork) + 1);
   facts_.insert(facts_.end(), branch.begin(), branch.end());
   tip_hash_ = out.back().hash;
   tip_work_ = work;

@@ -375,6 +375,13 @@ void Store::set_tx_local(const Hash256& txid, bool local) {
       .run();
 }
 
+void Store::set_tx_fee(const Hash256& txid, int64_t fee) {
+  db_->prepare("UPDATE transactions SET fee = ? WHERE txid = ?")
+      .bind(1, fee)
+      .bind(2, span(txid))
+      .run();
+}
+
 void Store::set_tx_label(const Hash256& txid, std::string_view label) {
   db_->prepare("UPDATE transactions SET label = ? WHERE txid = ?")
       .bind(1, label)

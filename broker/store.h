@@ -100,6 +100,7 @@ class Store {
   void set_tx_confirmation(const chain::Hash256& txid, int32_t height, int32_t position,
                            bool verified);
   void set_tx_local(const chain::Hash256& txid, bool local);
+  void set_tx_fee(const chain::Hash256& txid, int64_t fee);
   void set_tx_label(const chain::Hash256& txid, std::string_view label);
   void remove_transaction(const chain::Hash256& txid);  // cascades to outputs/spends
   // Moves a transaction to dropped_transactions (replaced or conflicted), in

@@ -325,6 +325,7 @@ ApplyResult WalletModel::apply_transaction(const chain::Transaction& tx, int32_t
   for (const auto& op : coins_changed) count_coin(balance_, op, +1);
   reindex(txid);
   reindex_spenders(txid);  // their inputs' values may be known only now
+  fill_spender_fees(txid);
   if (res.is_new) ++additions_;
   for (const auto& n : put_names) res.names_changed.push_back(n.name);
   for (const auto& n : removed_names) res.names_changed.push_back(n);
@@ -465,6 +466,20 @@ std::vector<Hash256> WalletModel::local_unconfirmed() const {
   return out;
 }
 
+std::vector<AddressId> WalletModel::addresses_awaiting_confirmation() const {
+  std::set<AddressId> ids;
+  auto note = [&](const chain::OutPoint& op) {
+    auto it = outputs_.find(op);
+    if (it != outputs_.end() && it->second.address_id) ids.insert(*it->second.address_id);
+  };
+  for (const auto& [txid, s] : txs_) {
+    if (s.rec.height > 0 && s.rec.verified) continue;
+    for (uint32_t i = 0; i < s.n_outputs; ++i) note({txid, i});
+    for (const auto& in : s.inputs) note(in);
+  }
+  return {ids.begin(), ids.end()};
+}
+
 std::optional<DroppedTx> WalletModel::dropped(const Hash256& txid) const {
   return store_.dropped_transaction(txid);
 }
@@ -600,6 +615,38 @@ void WalletModel::reindex_spenders(const Hash256& txid) {
     if (auto sp = spent_by_.find({txid, i}); sp != spent_by_.end())
       for (const auto& c : sp->second)
         if (txs_.count(c)) reindex(c);
+}
+
+void WalletModel::fill_spender_fees(const Hash256& txid) {
+  const uint32_t n = txs_.at(txid).n_outputs;
+  for (uint32_t i = 0; i < n; ++i) {
+    auto sp = spent_by_.find({txid, i});
+    if (sp == spent_by_.end()) continue;
+    for (const auto& c : sp->second) {
+      auto it = txs_.find(c);
+      if (it == txs_.end() || it->second.rec.fee || it->second.coinbase) continue;
+      int64_t in_value = 0, out_value = 0;
+      bool known = true;
+      for (const auto& p : it->second.inputs) {
+        auto o = outputs_.find(p);
+        if (o == outputs_.end()) {
+          known = false;
+          break;
+        }
+        in_value += o->second.value;
+      }
+      for (uint32_t k = 0; known && k < it->second.n_outputs; ++k) {
+        auto o = outputs_.find({c, k});
+        if (o == outputs_.end())
+          known = false;
+        else
+          out_value += o->second.value;
+      }
+      if (!known) continue;
+      store_.set_tx_fee(c, in_value - out_value);
+      it->second.rec.fee = in_value - out_value;
+    }
+  }
 }
 
 std::vector<HistoryItem> WalletModel::history() const {

@@ -89,6 +89,10 @@ class WalletModel {
   void mark_listed(const chain::Hash256& txid);
   // Transactions made here that no server has listed yet, unconfirmed.
   std::vector<chain::Hash256> local_unconfirmed() const;
+  // Our addresses a transaction not yet confirmed with a verified proof pays
+  // or spends from: the only histories a new block can change without the
+  // server announcing a new status (sorted, each once). O(transactions).
+  std::vector<AddressId> addresses_awaiting_confirmation() const;
 
   void set_address_frozen(AddressId id, bool frozen);
   void set_coin_frozen(const chain::OutPoint& op, bool frozen);
@@ -171,6 +175,9 @@ class WalletModel {
   int64_t delta_of(const TxState& s) const;
   void reindex(const chain::Hash256& txid);           // recomputes its key and delta
   void reindex_spenders(const chain::Hash256& txid);  // of its outputs
+  // A spender seen before this transaction had an unknown fee; with every
+  // input's value known now, it is computed and stored.
+  void fill_spender_fees(const chain::Hash256& txid);
   // Adds (sign +1) or takes out (-1) what a coin counts for in `b`.
   void count_coin(Balance& b, const chain::OutPoint& op, int sign) const;
   HistoryIndex history_;

@@ -76,7 +76,7 @@ secp256k1_ecdsa_signature parse_compact_sig(const std::array<uint8_t, 64>& rs) {
 // 32*255 points (512 KiB), built once on first use from 32 generator
 // multiples and 8160 additions (~20 ms). Entry b = 0 (infinity) is unused.
 struct GeneratorTable {
-  std::vector<secp256k1_pubkey> points = std::vector<secp256k1_pubkey>(32 * 256);
+  std::vector<secp256k1_pubkey> points = std::vector<secp256k1_pubkey>(size_t{32} * 256);
 };
 
 const GeneratorTable& generator_table() {

@@ -142,7 +142,7 @@ SecureBytes::SecureBytes(size_t size) : size_(size) {
 }
 
 SecureBytes::SecureBytes(ByteSpan data) : SecureBytes(data.size()) {
-  if (!data.empty()) std::memcpy(data_, data.data(), data.size());
+  if (!data.empty() && data_ != nullptr) std::memcpy(data_, data.data(), data.size());
 }
 
 SecureBytes::~SecureBytes() {

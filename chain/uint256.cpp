@@ -8,7 +8,8 @@ Uint256 Uint256::from_le_bytes(const Hash256& h) {
   Uint256 r;
   for (int i = 0; i < 4; ++i) {
     uint64_t v = 0;
-    for (int j = 7; j >= 0; --j) v = (v << 8) | h[static_cast<size_t>(i * 8 + j)];
+    for (int j = 7; j >= 0; --j)
+      v = (v << 8) | h[static_cast<size_t>(i) * 8 + static_cast<size_t>(j)];
     r.limb_[static_cast<size_t>(i)] = v;
   }
   return r;

@@ -37,7 +37,7 @@ constexpr size_t kHeaderSize =
     kMagicSize + 2 + 1 + 1 + 4 + 4 + kSaltSize + 1 + kNonceSize + 1 + 1 + 4;
 // Phrases and passphrases are bounded by chain/'s kMaxSeedTextLength (4 KiB
 // each); a file far larger than that is not ours.
-constexpr size_t kMaxFileSize = 64 * 1024;
+constexpr size_t kMaxFileSize = size_t{64} * 1024;
 constexpr char kTempName[] = "keystore.tmp";
 
 [[noreturn]] void corrupt(const std::string& why) {

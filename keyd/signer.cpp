@@ -248,7 +248,7 @@ SignResult Signer::sign(const SignRequest& request, Clock::time_point now) {
 MessageSignature Signer::sign_message(const chain::KeyPath& path, std::string_view message,
                                       Clock::time_point now) {
   Unlocked& u = require_unlocked(now);
-  if (message.size() > 64 * 1024) throw KeydError(ErrorKind::kUsage, "message too long");
+  if (message.size() > size_t{64} * 1024) throw KeydError(ErrorKind::kUsage, "message too long");
   u.keys.trim();
   const DerivedKey& k = u.keys.key(path);
   return MessageSignature{chain::sign_message(k.key, message),

@@ -95,7 +95,7 @@ void ElectrumSession::serve(Transport& t) {
   }
   LineFramer framer;
   std::string line;
-  std::vector<char> buf(64 * 1024);
+  std::vector<char> buf(size_t{64} * 1024);
   for (;;) {
     Deadline next = Clock::now() + std::chrono::hours(1);
     for (const auto& [id, p] : pending_) {

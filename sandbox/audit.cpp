@@ -132,7 +132,9 @@ AuditResult audit_process(pid_t pid, const std::string& policy_name, const Audit
         std::istringstream f(line.substr(18));
         std::string soft, hard;
         f >> soft >> hard;
-        core = soft + "/" + hard;
+        core = soft;
+        core += "/";
+        core += hard;
       }
     r.lines.push_back({"rlimit.core", "0/0", core, core == "0/0"});
   } else {

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
@@ -29,7 +30,10 @@ int thread_count() {
   if (n <= 0) return -1;
   buf[n] = 0;
   const char* t = strstr(buf, "\nThreads:");
-  return t ? atoi(t + 9) : -1;
+  if (t == nullptr) return -1;
+  char* end = nullptr;
+  long v = strtol(t + 9, &end, 10);
+  return end == t + 9 || v < 0 || v > INT_MAX ? -1 : static_cast<int>(v);
 }
 
 void exit_on_signal(int sig) {

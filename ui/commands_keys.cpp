@@ -132,8 +132,9 @@ kj::Promise<int> cmd_restore(CommandContext& ctx) {
   if (bip39) type = ipc::schema::SeedType::BIP39;
   auto password = kj::heap<Secret>();
   if (!read_new_password(ctx, *password)) return kExitUsage;
+  auto pass = kj::heap<Secret>(std::move(passphrase));
   return seal_to_keyd(ctx)
-      .then([&ctx, type, phrase = kj::mv(phrase), passphrase = kj::heap(std::move(passphrase)),
+      .then([&ctx, type, phrase = kj::mv(phrase), passphrase = kj::mv(pass),
              password = kj::mv(password)](SealToKeyd seal) mutable {
         auto req = ctx.wallet.restoreRequest();
         req.setSealedPhrase(as_blob(seal(*phrase, Purpose::kPhrase)));

@@ -70,6 +70,52 @@ struct Model : ::testing::Test {
   }
 };
 
+// A send found (in its change address's history) before the receive that
+// funded it: its fee is unknown until the parent arrives, then computed and
+// stored.
+TEST_F(Model, AFeeUnknownUntilTheParentArrivesIsFilledIn) {
+  auto fund = incoming(1, {{kCoinSat, receive_script(0)}});
+  auto pay = spend({{fund.txid(), 0}},
+                   {{kCoinSat / 2, change_script(0)}, {kCoinSat / 2 - 1234, receive_script(5)}});
+  w->apply_transaction(pay, 11, 1, true);
+  EXPECT_FALSE(w->transaction(pay.txid())->fee);
+  w->apply_transaction(fund, 10, 1, true);
+  ASSERT_TRUE(w->transaction(pay.txid())->fee);
+  EXPECT_EQ(*w->transaction(pay.txid())->fee, 1234);
+  reopen();
+  ASSERT_TRUE(w->transaction(pay.txid())->fee);
+  EXPECT_EQ(*w->transaction(pay.txid())->fee, 1234);
+}
+
+// What a new block makes the engine refresh: the addresses of transactions
+// not yet confirmed with a proof (paid to, or spent from), and nothing else.
+TEST_F(Model, AddressesAwaitingConfirmationAreThoseOfUnprovenTransactions) {
+  auto id_of = [&](const Bytes& script) { return w->address_by_script(script)->id; };
+  auto fund = incoming(1, {{kCoinSat, receive_script(0)}});
+  w->apply_transaction(fund, 10, 1, true);  // confirmed and proven
+  w->apply_transaction(incoming(2, {{kCoinSat, receive_script(1)}}), 11, 1, true);
+  EXPECT_TRUE(w->addresses_awaiting_confirmation().empty());
+  // In the mempool: pays receive 2.
+  w->apply_transaction(incoming(3, {{kCoinSat, receive_script(2)}}), 0, -1, false);
+  EXPECT_EQ(w->addresses_awaiting_confirmation(), std::vector<AddressId>{id_of(receive_script(2))});
+  // Above our verified tip (not proven yet): spends receive 0's coin to change 0.
+  auto pay = spend({{fund.txid(), 0}}, {{kCoinSat / 2, change_script(0)}});
+  w->apply_transaction(pay, 12, 1, false);
+  std::vector<AddressId> want = {id_of(receive_script(0)), id_of(receive_script(2)),
+                                 id_of(change_script(0))};
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(w->addresses_awaiting_confirmation(), want);
+  // Proven: only the mempool one is left.
+  w->apply_transaction(pay, 12, 1, true);
+  EXPECT_EQ(w->addresses_awaiting_confirmation(), std::vector<AddressId>{id_of(receive_script(2))});
+  // A reorg below height 11 makes receive 1's transaction wait again.
+  w->rollback_above(10);
+  want = {id_of(receive_script(0)), id_of(receive_script(1)), id_of(receive_script(2)),
+          id_of(change_script(0))};
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(w->addresses_awaiting_confirmation(), want);
+}
+
 TEST_F(Model, DerivesGapLimitAddressesMatchingPrivateDerivation) {
   size_t receive = 0, change = 0;
   for (const auto& a : w->addresses()) (a.change ? change : receive)++;

@@ -64,7 +64,9 @@ kj::Promise<void> App::watch_resize() {
 }
 
 void App::handle(const Key& k) {
-  if (k.kind == Key::kCtrlC) {
+  // Ctrl-C quits from anywhere, q only outside the send form (where it is a
+  // letter of an address or label): the same body, deliberately two branches.
+  if (k.kind == Key::kCtrlC) {  // NOLINT(bugprone-branch-clone)
     quit_ = true;
   } else if (screen_ == Screen::kSend && send_.stage != SendState::Stage::kDone) {
     handle_send(k);
