@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "tests/e2e/e2e_driver.h"
+#include "tests/e2e/tui_driver.h"
 #include "tests/support/universe_fixture.h"
 
 namespace redoubt::test {
@@ -167,6 +168,32 @@ TEST_F(CrossCheckE2E, UnreachableSecondServerIsANoticeNotAFailure) {
   // Nothing disputes our chain: sending works.
   Result pay = cc({"payto", kForeign, "1"}, nowhere, kPassword);
   ASSERT_EQ(pay.rc, 0) << pay.err;
+}
+
+// The interactive mode's status line says what the check found: a
+// disagreement is shown there, not only as a notice that scrolls away.
+TEST_F(CrossCheckE2E, TheInteractiveModeShowsTheVerdictInItsStatusLine) {
+  funded_wallet();
+  universe().mine(2);
+  second().copy_chain_from(universe());
+  second().reorg(3);
+  std::vector<std::string> args = argv({});
+  args.erase(std::find(args.begin(), args.end(), "--json"));
+  args.insert(args.begin() + 1, {"--crosscheck-server", kSecond});
+  PtySession s(args, 24, 120);
+  ASSERT_TRUE(s.wait_for([](const VtScreen& v) {
+    return v.row(22).find("| tip check: DISAGREE, sends refused") != std::string::npos;
+  })) << s.screen().text();
+  s.type("q");
+  EXPECT_EQ(s.wait_exit(), 0);
+  // The same wallet with a second server on our chain: "agree".
+  second().copy_chain_from(universe());
+  PtySession ok(args, 24, 120);
+  ASSERT_TRUE(ok.wait_for([](const VtScreen& v) {
+    return v.row(22).find("| tip check: agree") != std::string::npos;
+  })) << ok.screen().text();
+  ok.type("q");
+  EXPECT_EQ(ok.wait_exit(), 0);
 }
 
 }  // namespace

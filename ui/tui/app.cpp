@@ -110,6 +110,15 @@ void App::load_info() {
         view_.server = i.getServer();
         view_.proxy = i.getProxy();
         view_.wallet_state = i.getWalletState();
+        // The tip check with a second server (getinfo has the details); a
+        // disagreement must not pass unnoticed in a status line.
+        auto cc = i.getCrosscheck();
+        std::string status = cc.getStatus();
+        if (!cc.getThisRun() && status != "off" && status != "pending")
+          status += " (last run; checking)";
+        else if (status == "disagree")
+          status = "DISAGREE, sends refused";
+        view_.crosscheck = std::string(cc.getServer()).empty() || status == "off" ? "" : status;
         view_.height = std::max(view_.height, i.getSyncHeight());
         view_.target = std::max(view_.target, i.getServerHeight());
         redraw();
@@ -209,9 +218,13 @@ void App::follow_history() {
 }
 
 void App::on_progress(uint32_t height, uint32_t target, uint32_t pending) {
+  const bool was_done = view_.pending == 0 && view_.target > 0 && view_.height >= view_.target;
   view_.height = height;
   view_.target = target;
   view_.pending = pending;
+  // Caught up: the status facts that a sync settles (the tip check's
+  // verdict, the server's state) are read again, once per catch-up.
+  if (!was_done && pending == 0 && target > 0 && height >= target) load_info();
   redraw();
 }
 

@@ -50,6 +50,7 @@ struct View {
   };
   std::vector<Name> names;
   std::string server, proxy, wallet_state, verdict = "checking";
+  std::string crosscheck;  // the tip check's status; "" when none is configured
   uint32_t height = 0, target = 0, pending = 0;
   std::string error;   // why the lists could not be loaded (e.g. no wallet)
   std::string notice;  // the latest notice from the broker

@@ -49,11 +49,13 @@ void App::redraw() {
   draw_screen(f, 2, content_bottom);
   for (int i = 0; i < notice_lines; ++i)
     f.line(content_bottom + i, notice.size() > i * width ? notice.substr(i * width) : "");
-  f.line(rows - 3, screen_ == Screen::kSend ? "Up/Down field  Enter review  Esc back  Ctrl-C quit"
-                                            : "Tab/1-5 screens  Up/Down scroll  r refresh  q quit");
+  f.line(rows - 3, screen_ == Screen::kSend
+                       ? "Up/Down field  Enter review  Esc back  Ctrl-C quit"
+                       : "Tab/1-5 screens  Up/Down PgUp/PgDn scroll  r refresh  q quit");
   std::string sync = "sync " + progress_bar(view_.height, view_.target, 22);
   if (view_.pending > 0) sync += " (" + std::to_string(view_.pending) + " pending)";
-  f.line(rows - 2, sync + "  | " + view_.verdict, true);
+  std::string check = view_.crosscheck.empty() ? "" : "  | tip check: " + view_.crosscheck;
+  f.line(rows - 2, sync + "  | " + view_.verdict + check, true);
   f.line(rows - 1,
          "server " + (view_.server.empty() ? std::string("-") : view_.server) + "  | proxy " +
              (view_.proxy.empty() ? std::string("-") : view_.proxy),
