@@ -47,6 +47,20 @@ class Tui : public E2E {
     ASSERT_FALSE(s.screen().contains("pw-e2e")) << "the password must not be shown";
     s.type("\r");
   }
+  // A wallet with 3 NMC confirmed and a second wallet's address to pay.
+  std::string funded_with_payee() {
+    funded();
+    std::string other = datadir() + "/other";
+    create(other);
+    return address(other);
+  }
+  // From the balance screen of a funded wallet: fills the send form and
+  // waits for keyd's summary and the question.
+  void ask_to_broadcast(PtySession& s, const std::string& to, const std::string& amount) {
+    ASSERT_TRUE(wait_confirmed(s, "3.00000000")) << s.screen().text();
+    fill_send(s, to, amount);
+    ASSERT_TRUE(s.wait_text("Broadcast it?")) << s.screen().text();
+  }
   // Waits for the balance screen's "confirmed" line to show `amount`.
   static bool wait_confirmed(PtySession& s, const std::string& amount) {
     return s.wait_for([&amount](const VtScreen& v) {
@@ -211,14 +225,9 @@ TEST_F(Tui, BrokerNoticesAppearOnTheScreenNotOverIt) {
 }
 
 TEST_F(Tui, SendShowsKeydSummaryAndBroadcastsOnConfirm) {
-  funded();
-  std::string other = datadir() + "/other";
-  create(other);
-  std::string to = address(other);
+  std::string to = funded_with_payee();
   PtySession s(tui_argv());
-  ASSERT_TRUE(wait_confirmed(s, "3.00000000")) << s.screen().text();
-  fill_send(s, to, "1.25");
-  ASSERT_TRUE(s.wait_text("Broadcast it?")) << s.screen().text();
+  ASSERT_NO_FATAL_FAILURE(ask_to_broadcast(s, to, "1.25"));
   const VtScreen& v = s.screen();
   EXPECT_TRUE(v.contains("pays 1.25000000 NMC to " + to)) << v.text();
   EXPECT_TRUE(v.contains("names affected: none")) << v.text();
@@ -238,15 +247,10 @@ TEST_F(Tui, SendShowsKeydSummaryAndBroadcastsOnConfirm) {
 }
 
 TEST_F(Tui, CancelBroadcastsNothingAndFreesTheCoins) {
-  funded();
-  std::string other = datadir() + "/other";
-  create(other);
-  std::string to = address(other);
+  std::string to = funded_with_payee();
   size_t before = mempool_size();
   PtySession s(tui_argv());
-  ASSERT_TRUE(wait_confirmed(s, "3.00000000")) << s.screen().text();
-  fill_send(s, to, "1");
-  ASSERT_TRUE(s.wait_text("Broadcast it?")) << s.screen().text();
+  ASSERT_NO_FATAL_FAILURE(ask_to_broadcast(s, to, "1"));
   std::string txid = summary_txid(s.screen());
   ASSERT_EQ(txid.size(), 64u);
   s.type("n");
@@ -267,14 +271,9 @@ TEST_F(Tui, CancelBroadcastsNothingAndFreesTheCoins) {
 // second send cannot spend its coins). If nobody answers, because the ui or
 // the broker died, it must not keep those coins spent for ever.
 TEST_F(Tui, UnansweredConfirmationIsForgottenWhenTheUiDies) {
-  funded();
-  std::string other = datadir() + "/other";
-  create(other);
-  std::string to = address(other);
+  std::string to = funded_with_payee();
   PtySession s(tui_argv());
-  ASSERT_TRUE(wait_confirmed(s, "3.00000000")) << s.screen().text();
-  fill_send(s, to, "1");
-  ASSERT_TRUE(s.wait_text("Broadcast it?")) << s.screen().text();
+  ASSERT_NO_FATAL_FAILURE(ask_to_broadcast(s, to, "1"));
   std::string txid = summary_txid(s.screen());
   ASSERT_EQ(txid.size(), 64u);
   pid_t ui = child_named(s.pid(), "redoubt-ui");
@@ -294,15 +293,10 @@ TEST_F(Tui, UnansweredConfirmationIsForgottenWhenTheUiDies) {
 }
 
 TEST_F(Tui, UnansweredConfirmationIsForgottenAfterTheBrokerIsKilled) {
-  funded();
-  std::string other = datadir() + "/other";
-  create(other);
-  std::string to = address(other);
+  std::string to = funded_with_payee();
   {
     PtySession s(tui_argv());
-    ASSERT_TRUE(wait_confirmed(s, "3.00000000")) << s.screen().text();
-    fill_send(s, to, "1");
-    ASSERT_TRUE(s.wait_text("Broadcast it?")) << s.screen().text();
+    ASSERT_NO_FATAL_FAILURE(ask_to_broadcast(s, to, "1"));
     kill(s.pid(), SIGKILL);  // no destructor, no shutdown: only the database remains
     s.wait_exit();
   }

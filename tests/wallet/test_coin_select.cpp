@@ -8,15 +8,14 @@
 #include "broker/coin_select.h"
 #include "chain/names.h"
 #include "chain/script.h"
+#include "tests/wallet/wallet_fixtures.h"
 
 namespace redoubt::broker {
 namespace {
 
 using chain::Bytes;
 
-Bytes nm(const char* s) {
-  return Bytes(s, s + std::strlen(s));
-}
+using wallettest::nm;
 
 Coin coin(uint8_t tag, int64_t value, AddressId addr, int32_t height = 100) {
   Coin c;
@@ -44,7 +43,7 @@ std::set<uint8_t> tags(const Selection& s) {
   return t;
 }
 
-constexpr int64_t kCoinSat = 100'000'000;
+using wallettest::kCoinSat;
 
 TEST(CoinSelect, SpendsTheSmallestSufficientWholeGroup) {
   // Addresses 1 and 2 are already linked; 3 stands alone.

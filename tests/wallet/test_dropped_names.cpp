@@ -17,11 +17,9 @@ namespace redoubt::broker {
 namespace {
 
 using chain::Bytes;
-constexpr int64_t kCoinSat = 100'000'000;
+using wallettest::kCoinSat;
 
-Bytes nm(const char* s) {
-  return Bytes(s, s + std::strlen(s));
-}
+using wallettest::nm;
 
 const Bytes kSeed =
     chain::from_hex("0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d00112233445566778899aabbccddeeff");

@@ -9,15 +9,14 @@
 #include <set>
 
 #include "broker/groupings.h"
+#include "tests/wallet/wallet_fixtures.h"
 
 namespace redoubt::broker {
 namespace {
 
 using chain::Bytes;
 
-Bytes nm(const char* s) {
-  return Bytes(s, s + std::strlen(s));
-}
+using wallettest::nm;
 
 TEST(Groupings, EachAddressAloneWithoutLinks) {
   auto g = Groupings::compute({1, 2, 3}, {});

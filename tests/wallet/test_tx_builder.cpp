@@ -11,16 +11,15 @@
 #include "chain/hash.h"
 #include "chain/names.h"
 #include "chain/script.h"
+#include "tests/wallet/wallet_fixtures.h"
 
 namespace redoubt::broker {
 namespace {
 
 using chain::Bytes;
-constexpr int64_t kCoinSat = 100'000'000;
+using wallettest::kCoinSat;
 
-Bytes nm(const char* s) {
-  return Bytes(s, s + std::strlen(s));
-}
+using wallettest::nm;
 
 Coin coin(uint8_t tag, int64_t value, AddressId addr,
           chain::KeyScriptType t = chain::KeyScriptType::kP2wpkh) {

@@ -17,11 +17,9 @@ namespace redoubt::broker {
 namespace {
 
 using chain::Bytes;
-constexpr int64_t kCoinSat = 100'000'000;
+using wallettest::kCoinSat;
 
-Bytes nm(const char* s) {
-  return Bytes(s, s + std::strlen(s));
-}
+using wallettest::nm;
 
 // A recognisable seed: if any of it (or the keys derived from it) reaches the
 // database, the marker test finds it.

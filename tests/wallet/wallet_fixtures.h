@@ -2,6 +2,8 @@
 // regtest headers mined on demand (AuxPoW through tests/support's miner).
 #pragma once
 
+#include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -10,6 +12,13 @@
 #include "chain/pure_header.h"
 
 namespace redoubt::wallettest {
+
+inline constexpr int64_t kCoinSat = 100'000'000;
+
+// A name or value as bytes: nm("d/example").
+inline chain::Bytes nm(const char* s) {
+  return chain::Bytes(s, s + std::strlen(s));
+}
 
 // A fresh directory under $TMPDIR, removed on destruction.
 class TempDir {
