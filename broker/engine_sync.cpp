@@ -223,7 +223,7 @@ kj::Promise<void> WalletEngine::sync_scripthash(chain::Bytes sh) {
   status_.pending++;
   return session_->get_history(sh)
       .then([this](std::vector<UnverifiedHistoryEntry> entries) {
-        std::vector<std::pair<chain::Hash256, int32_t>> todo;
+        std::vector<std::pair<chain::Hash256, int32_t>> to_fetch;
         for (const auto& e : entries) {
           auto known = model_->transaction(e.txid);
           int32_t h = e.height > 0 ? e.height : kUnconfirmedHeight;
@@ -231,16 +231,17 @@ kj::Promise<void> WalletEngine::sync_scripthash(chain::Bytes sh) {
             if (known->local) model_->mark_listed(e.txid);  // a server has it now
             continue;
           }
-          todo.emplace_back(e.txid, h);
+          to_fetch.emplace_back(e.txid, h);
         }
         // Fetch a window at once, verify each, then apply them in history
         // order; one that fails verification drops the server and none of
         // its window is stored.
         kj::Promise<void> chain = kj::READY_NOW;
-        for (size_t i = 0; i < todo.size(); i += kFetchWindow) {
+        for (size_t i = 0; i < to_fetch.size(); i += kFetchWindow) {
           std::vector<std::pair<chain::Hash256, int32_t>> window(
-              todo.begin() + static_cast<ptrdiff_t>(i),
-              todo.begin() + static_cast<ptrdiff_t>(std::min(todo.size(), i + kFetchWindow)));
+              to_fetch.begin() + static_cast<ptrdiff_t>(i),
+              to_fetch.begin() +
+                  static_cast<ptrdiff_t>(std::min(to_fetch.size(), i + kFetchWindow)));
           chain = chain
                       .then([this, window = std::move(window)] {
                         auto fetches = kj::heapArrayBuilder<kj::Promise<FetchedTx>>(window.size());

@@ -506,7 +506,7 @@ TEST_F(DaemonE2E, PasswordFdInOneShotAndDaemonMode) {
 
 // The daemon cross-checks with the server it was started with: a client's
 // --crosscheck-server (even "none", the override) is refused, not ignored.
-TEST_F(DaemonE2E, ClientCrossCheckServerIsRefusedWithWhatToDo) {
+TEST_F(DaemonE2E, ClientCrossCheckServerIsRefusedWithAdvice) {
   create();
   start_daemon();
   Result c = r({"--crosscheck-server", "none", "getinfo"});

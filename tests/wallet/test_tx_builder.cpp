@@ -37,6 +37,15 @@ Coin coin(uint8_t tag, int64_t value, AddressId addr,
   return c;
 }
 
+// The name d/n (value "old") held at address 5, as build_name_update spends it.
+Coin name_coin_d_n() {
+  Coin nc = coin(8, chain::kNameLockedAmount, 5);
+  nc.is_name = true;
+  nc.script_pubkey =
+      chain::name_update_script(nm("d/n"), nm("old"), chain::p2wpkh_script(chain::Hash160{5}));
+  return nc;
+}
+
 OwnAddress own(AddressId id, bool change) {
   chain::Hash160 kh{static_cast<uint8_t>(200 + id)};
   return {id,
@@ -174,10 +183,7 @@ TEST(TxBuilder, FirstUpdateSpendsTheNameNewAndChecksTheSalt) {
 }
 
 TEST(TxBuilder, UpdateAndTransfer) {
-  Coin nc = coin(8, chain::kNameLockedAmount, 5);
-  nc.is_name = true;
-  nc.script_pubkey =
-      chain::name_update_script(nm("d/n"), nm("old"), chain::p2wpkh_script(chain::Hash160{5}));
+  Coin nc = name_coin_d_n();
   std::vector<Coin> coins = {coin(1, kCoinSat, 1), nc};
   auto g = Groupings::compute({1, 5}, {{{5}, {nm("d/n")}}});
   auto b = build_name_update(coins, g, nc, nm("d/n"), nm("new"), own(6, false), std::nullopt,
@@ -258,10 +264,7 @@ TEST(BumpFee, ChangePaysFirstThenACoinIsAdded) {
 // inputs stay (the name coin among them), the version stays 0x7100, and
 // only the fee grows, from the change.
 TEST(BumpFee, NameUpdateKeepsItsNameOutputIdentical) {
-  Coin nc = coin(8, chain::kNameLockedAmount, 5);
-  nc.is_name = true;
-  nc.script_pubkey =
-      chain::name_update_script(nm("d/n"), nm("old"), chain::p2wpkh_script(chain::Hash160{5}));
+  Coin nc = name_coin_d_n();
   std::vector<Coin> coins = {coin(1, kCoinSat, 1), nc};
   auto g = Groupings::compute({1, 5}, {{{5}, {nm("d/n")}}});
   BuildOptions opt;
